@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from siliconomics import api
+from siliconomics import __version__, api
 from siliconomics.errors import SiliconomicsError
 
 app = typer.Typer(
@@ -25,6 +25,27 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"siliconomics {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    # No docstring: the app's help above stays the one shown by --help.
+    pass
+
+
 catalog_app = typer.Typer(
     help="Browse the catalog of chips, systems, models and prices.", no_args_is_help=True
 )
