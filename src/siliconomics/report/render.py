@@ -1,10 +1,15 @@
 """Render a :class:`ReportData` as one self-contained HTML file (plotly charts, the plotly
-library inlined once, no CDN) plus one CSV file per table. Formatting only."""
+library inlined once, no CDN) plus one CSV file per table. Formatting only.
+
+The tables (sortable headers, intervals, source links, badges) are drawn by
+:mod:`siliconomics.report.tables`; this module lays out the page: the provenance stamp from
+``settings["stamp"]`` at the top, the sections, the charts and the one inline sort script.
+"""
 
 from __future__ import annotations
 
-import csv
 import html
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +32,17 @@ from siliconomics.report.gather import (
     TTFT_LIMIT_S,
     VISIBLE_TOKENS,
     ReportData,
-    Table,
 )
+from siliconomics.report.tables import (
+    SORT_SCRIPT,
+    TABLE_CSS,
+    collapsed_table_html,
+    safe_url,
+    table_html,
+    write_csv,
+)
+
+__all__ = ["SECTIONS", "output_files", "prepare_output", "render_html", "table_html", "write_csv"]
 
 HTML_NAME = "report.html"
 
@@ -102,46 +116,39 @@ def prepare_output(out: Path, *, force: bool) -> None:
 # --------------------------------------------------------------------------- formatting
 
 
-def _cell(value: Any, fmt: str) -> str:
-    """One <td>: numbers right-aligned in their format, text left (wrapped when long)."""
-    if value is None or value == "":
-        return "<td>–</td>"
-    if isinstance(value, str):
-        cls = "t long" if len(value) > 40 else "t"
-        return f"<td class='{cls}'>{html.escape(value)}</td>"
-    try:
-        return f"<td>{html.escape(fmt.format(value))}</td>"
-    except (ValueError, TypeError):
-        return f"<td class='t'>{html.escape(str(value))}</td>"
+def source_urls(d: ReportData) -> dict[str, str]:
+    """Source id -> url, from the catalog the report was gathered with and from its sources
+    table (which wins: it is what the page lists)."""
+    urls: dict[str, str] = {}
+    cat = d.raw.get("catalog")
+    for sid, src in getattr(cat, "sources", {}).items():
+        if safe_url(getattr(src, "url", None)):
+            urls[str(sid)] = src.url
+    sources = d.tables.get("sources")
+    for row in sources.rows if sources else ():
+        url = safe_url(row.get("url"))
+        if url and row.get("id"):
+            urls[str(row["id"])] = url
+    return urls
 
 
-def table_html(t: Table, *, max_rows: int | None = None) -> str:
-    head = "".join(f"<th>{html.escape(c.label)}</th>" for c in t.columns)
-    rows = t.rows if max_rows is None else t.rows[:max_rows]
-    body = "".join(
-        "<tr>" + "".join(_cell(r.get(c.key), c.fmt) for c in t.columns) + "</tr>" for r in rows
-    )
-    more = (
-        f"<p class='note'>First {max_rows} of {len(t.rows)} rows; all in "
-        f"<a href='{t.name}.csv'>{t.name}.csv</a>.</p>"
-        if max_rows is not None and len(t.rows) > max_rows
-        else ""
-    )
-    note = f"<p class='note'>{html.escape(t.note)}</p>" if t.note else ""
-    return (
-        f"<h3>{html.escape(t.title)}</h3>"
-        f"<div class='scroll'><table id='t-{t.name}'><thead><tr>{head}</tr></thead>"
-        f"<tbody>{body}</tbody></table></div>{note}{more}"
-        f"<p class='csv'>CSV: <a href='{t.name}.csv'>{t.name}.csv</a></p>"
-    )
-
-
-def write_csv(t: Table, path: Path) -> None:
-    with path.open("w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow([c.key for c in t.columns])
-        for r in t.rows:
-            w.writerow(["" if r.get(c.key) is None else r.get(c.key) for c in t.columns])
+def stamp_html(stamp: Mapping[str, Any] | None) -> str:
+    """One line naming the code and data that made the page: version, git commit, the
+    first 12 hex digits of the catalog hash (all 64 on hover) and the date."""
+    if not stamp:
+        return ""
+    parts = [f"siliconomics {html.escape(str(stamp.get('version') or 'unknown'))}"]
+    commit = stamp.get("git_commit")
+    parts.append(f"commit {html.escape(str(commit))}" if commit else "commit unknown")
+    digest = str(stamp.get("catalog_sha256") or "")
+    if digest:
+        parts.append(
+            f"catalog sha256 <span title='{html.escape(digest, quote=True)}'>"
+            f"{html.escape(digest[:12])}</span>"
+        )
+    if stamp.get("made_utc"):
+        parts.append(f"stamped {html.escape(str(stamp['made_utc']))}")
+    return f"<p class='stamp' id='stamp'>{' &middot; '.join(parts)}</p>"
 
 
 class _Figures:
@@ -456,6 +463,11 @@ def _section(anchor: str, body: str) -> str:
 def render_html(d: ReportData) -> str:
     fig = _Figures()
     t = d.tables
+    urls = source_urls(d)
+
+    def table(name: str, max_rows: int | None = None) -> str:
+        return table_html(t[name], max_rows=max_rows, urls=urls)
+
     sla = (
         f"interactive SLA: p99 time to first token (TTFT) &le; {TTFT_LIMIT_S:g} s and time per "
         f"output token (TPOT) &le; {TPOT_LIMIT_S * 1e3:g} ms (&ge; {1 / TPOT_LIMIT_S:g} tokens/s "
@@ -475,16 +487,18 @@ def render_html(d: ReportData) -> str:
             "the frontier.</p>",
         )
     )
-    chips = "".join(table_html(t[f"chips_{m}"]) for m, _ in MODELS)
+    chips = "".join(table(f"chips_{m}") for m, _ in MODELS)
     parts.append(
         _section(
             "gpu-vs-asic",
             fig(_cost_figure(d))
             + fig(_throughput_figure(d))
             + chips
-            + "<div class='box warn'>"
-            + table_html(t["skipped"])
-            + "</div>",
+            + collapsed_table_html(
+                t["skipped"],
+                f"{t['skipped'].title}: {len(t['skipped'].rows)} entries (click to show)",
+                urls=urls,
+            ),
         )
     )
     parts.append(
@@ -496,8 +510,8 @@ def render_html(d: ReportData) -> str:
             "dollar = catalog spec / TCO USD per chip-hour (api.cost); rho = Spearman rank "
             "correlation over the chips listed. Few chips, so a tendency, not a law.</p></div>"
             + fig(_spec_figure(d))
-            + table_html(t["spec_drivers"])
-            + table_html(t["chip_specs"]),
+            + table("spec_drivers")
+            + table("chip_specs"),
         )
     )
     skipped = d.raw.get("reasoning_skipped", [])
@@ -519,23 +533,21 @@ def render_html(d: ReportData) -> str:
             "leaves room for fewer sequences) &times; step time (shorter steps over fewer "
             f"sequences), on {', '.join(QUERY_CHIPS)} (priced chips).</p>"
             + "".join(fig(f) for f in _reasoning_figures(d))
-            + table_html(t["reasoning"])
+            + table("reasoning")
             + skipped_html,
         )
     )
-    parts.append(
-        _section("small-vs-large", fig(_small_large_figure(d)) + table_html(t["small_vs_large"]))
-    )
+    parts.append(_section("small-vs-large", fig(_small_large_figure(d)) + table("small_vs_large")))
     parts.append(
         _section(
             "tco",
             fig(_tco_figure(d))
-            + table_html(t["tco"])
-            + table_html(t["rentals"])
-            + table_html(t["tco_skipped"])
+            + table("tco")
+            + table("rentals")
+            + table("tco_skipped")
             + "<p>Chips without a sourced purchase price or power have no TCO, but several have "
             "dated on-demand rental quotes. Priced as a renter pays, they sit beside the GPUs "
-            "here:</p>" + table_html(t["rental_costs"]),
+            "here:</p>" + table("rental_costs"),
         )
     )
     parts.append(
@@ -549,8 +561,8 @@ def render_html(d: ReportData) -> str:
             "s and p99 TPOT within the limit (the best SLA point of each system is in the "
             "table).</p>"
             + fig(_frontier_figure(d))
-            + table_html(t["frontier_best"])
-            + table_html(t["frontier"], max_rows=40),
+            + table("frontier_best")
+            + table("frontier", 40),
         )
     )
     n = d.raw.get("validation_points", 0)
@@ -576,25 +588,27 @@ def render_html(d: ReportData) -> str:
                 if unvalidated
                 else ""
             )
-            + table_html(t["accuracy"]),
+            + table("accuracy"),
         )
     )
     parts.append(
         _section(
             "assumptions",
-            table_html(t["assumptions"]) + table_html(t["sources"]),
+            table("assumptions") + table("sources"),
         )
     )
     nav = "".join(f"<a href='#{a}'>{html.escape(h)}</a>" for a, h in SECTIONS)
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         "<title>siliconomics report: GPU vs ASIC</title>"
-        f"<style>{CSS}</style></head><body><main>"
+        f"<style>{CSS}{TABLE_CSS}</style></head><body><main>"
         "<h1>GPU vs ASIC: what LLM tokens cost, chip by chip</h1>"
-        f"<p class='meta'>siliconomics report &middot; made {html.escape(d.made_utc)} &middot; "
+        + stamp_html(d.settings.get("stamp"))
+        + f"<p class='meta'>siliconomics report &middot; made {html.escape(d.made_utc)} &middot; "
         f"economic defaults as of {html.escape(str(d.settings['econ_as_of']))} &middot; "
         f"models: {', '.join(n for _, n in MODELS)} &middot; built-in catalog</p>"
-        f"<nav>{nav}</nav>" + "".join(parts) + "</main></body></html>"
+        f"<nav>{nav}</nav>" + "".join(parts) + "</main>"
+        f"<script>{SORT_SCRIPT}</script></body></html>"
     )
 
 
