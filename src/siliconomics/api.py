@@ -201,7 +201,7 @@ def catalog_list(kind: str | None = None, catalog: Catalog | None = None) -> lis
                     "kind": "accelerator",
                     "id": a.id,
                     "name": a.name,
-                    "vendor": a.vendor.value,
+                    "vendor": a.vendor,
                     "chip_kind": a.kind.value,
                     "bf16_flop_per_s": a.peak_flop_per_s.get("bf16"),  # type: ignore[call-overload]
                     "hbm_bytes": a.hbm_bytes,

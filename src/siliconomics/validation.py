@@ -346,7 +346,7 @@ def training_points(catalog: Catalog) -> list[Point]:
                 benchmark="published-training-run",
                 model=row["model"],
                 hardware=row["hardware"],
-                vendor=chip.vendor.value,
+                vendor=chip.vendor,
                 chips=int(row["chips"]),
                 scenario="training",
                 metric=row["metric"],
@@ -418,7 +418,7 @@ def run(
     points = []
     for row in rows if rows is not None else load_rows():
         chip = catalog.accelerators.get(row["hardware"])
-        vendor = chip.vendor.value if chip else "?"
+        vendor = chip.vendor if chip else "?"
         base: dict[str, Any] = dict(
             id=row["id"],
             benchmark=row["benchmark"],

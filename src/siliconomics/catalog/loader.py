@@ -10,9 +10,11 @@ Layout (the package's ``data/`` folder, and the same layout in a user overlay fo
     calibration/<id>.yaml        efficiency parameters of the performance model
 
 An overlay entry whose id matches a built-in one replaces it whole; a new id adds an entry.
-Overlay sources are merged into the built-in ones. Every file is validated against its
-schema and every source id must resolve; the first problem raises one
-:class:`SiliconomicsError` naming the file and the field.
+Overlay sources are merged into the built-in ones. A chip names its calibration family in its
+own file (``calibration: <id>``, resolved after all folders are read, so an overlay chip may
+name an overlay family); a chip that names none gets ``default``, the conservative prior.
+Every file is validated against its schema and every source id must resolve; the first
+problem raises one :class:`SiliconomicsError` naming the file and the field.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -31,17 +33,19 @@ from siliconomics.catalog import schema as s
 from siliconomics.catalog.dtypes import DType
 from siliconomics.catalog.hf_config import parse_hf_config
 from siliconomics.catalog.specs import (
+    DEFAULT_CALIBRATION,
     Accelerator,
     Calibration,
+    CalibrationMethod,
     ChipKind,
     ModelArch,
+    PowerBasis,
     PriceKind,
     PricePoint,
     Provenance,
     Source,
     System,
     Topology,
-    Vendor,
 )
 from siliconomics.errors import SiliconomicsError, unknown
 
@@ -111,17 +115,27 @@ class Catalog:
             return self.models[id_]
         raise unknown("model", id_, self.models)
 
-    def calibration_for(self, accelerator_id: str) -> Calibration:
-        """The calibration that names this chip, else the one that applies to '*'."""
-        fallback = None
-        for cal in self.calibrations.values():
-            if accelerator_id in cal.applies_to:
-                return cal
-            if "*" in cal.applies_to:
-                fallback = cal
-        if fallback is None:
-            raise SiliconomicsError(f"calibration: none applies to {accelerator_id}")
-        return fallback
+    def calibration_for(self, chip: Accelerator | str) -> Calibration:
+        """The calibration family the chip's file names (``calibration: <id>``).
+
+        A chip whose file names none has ``default``, the conservative prior. An id outside
+        the catalog (a chip read from its own file) gets the prior as well; pass the
+        :class:`Accelerator` itself to use the family its file names.
+        """
+        if isinstance(chip, Accelerator):
+            cal_id = chip.calibration_id
+        elif chip in self.accelerators:
+            cal_id = self.accelerators[chip].calibration_id
+        else:
+            cal_id = DEFAULT_CALIBRATION
+        if cal_id not in self.calibrations:
+            raise unknown("calibration", cal_id, self.calibrations)
+        return self.calibrations[cal_id]
+
+    def calibration_status(self, chip: Accelerator | str) -> Literal["fitted", "prior"]:
+        """``"fitted"`` when the chip's calibration was fitted to the validation set, else
+        ``"prior"``: figures for that chip are unvalidated and should be labelled so."""
+        return "prior" if self.calibration_for(chip).is_prior else "fitted"
 
     def source_date(self, source_id: str) -> str:
         return self.sources[source_id].date
@@ -192,7 +206,7 @@ class _Builder:
         return Accelerator(
             id=f.id,
             name=f.name,
-            vendor=Vendor(f.vendor),
+            vendor=f.vendor,
             kind=ChipKind(f.kind),
             peak_flop_per_s=peaks,
             hbm_bytes=hbm_bytes,
@@ -204,8 +218,10 @@ class _Builder:
             scale_up_domain_chips=int(domain) if domain else None,
             scale_out_bandwidth_bytes_per_s_per_direction=out_bw,
             tdp_w=tdp,
+            tdp_basis=PowerBasis(f.tdp_basis),
             launch_year=int(year) if year else None,
             process_node=node,
+            calibration_id=f.calibration or DEFAULT_CALIBRATION,
             notes=f.notes or "",
             provenance=prov,
         )
@@ -291,11 +307,19 @@ class _Builder:
             values[name] = q.value
         return Calibration(
             id=f.id,
-            method=f.method,
+            method=CalibrationMethod(f.method),
             description=f.description,
-            applies_to=tuple(f.applies_to),
             provenance=prov,
             **values,
+        )
+
+
+def _check_calibration(chip: Accelerator, path: Path, calibrations: Mapping[str, Any]) -> None:
+    if chip.calibration_id not in calibrations:
+        allowed = ", ".join(sorted(calibrations))
+        raise SiliconomicsError(
+            f"{path}: field 'calibration': unknown calibration id {chip.calibration_id!r}; "
+            f"allowed: {allowed}"
         )
 
 
@@ -371,6 +395,8 @@ def load_catalog(overlay: Path | None = None) -> Catalog:
             calibrations[cal_file.id] = b.calibration(cal_file, path)
             where[f"calibration:{cal_file.id}"] = path
 
+    for acc in accelerators.values():
+        _check_calibration(acc, where[acc.id], calibrations)
     for sys_ in systems.values():
         if sys_.accelerator not in accelerators:
             raise SiliconomicsError(
@@ -392,7 +418,9 @@ def load_catalog(overlay: Path | None = None) -> Catalog:
 def load_accelerator_file(path: Path, catalog: Catalog) -> Accelerator:
     """Read one accelerator YAML file (``--hardware FILE``) against ``catalog``'s sources."""
     f = _validate(s.AcceleratorFile, _read_yaml(path), path)
-    return _Builder(catalog.sources).accelerator(f, path)
+    chip = _Builder(catalog.sources).accelerator(f, path)
+    _check_calibration(chip, path, catalog.calibrations)
+    return chip
 
 
 @cache

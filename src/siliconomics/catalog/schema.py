@@ -25,6 +25,21 @@ def _check_date(value: str) -> str:
 
 Date = Annotated[str, AfterValidator(_check_date)]
 
+ID_RE = re.compile(r"^[a-z][a-z0-9-]*$")
+
+
+def _check_id(value: str) -> str:
+    if not ID_RE.match(value):
+        raise ValueError(
+            f"must be a lowercase id (a-z, 0-9 and '-', starting with a letter), got {value!r}"
+        )
+    return value
+
+
+#: An open set named by data (a vendor, a calibration family), not a closed Literal:
+#: adding one is a data-only change.
+Id = Annotated[str, AfterValidator(_check_id)]
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
@@ -105,10 +120,17 @@ class ScaleOutFile(Strict):
 
 
 class AcceleratorFile(Strict):
+    """One chip. ``calibration`` names its efficiency family (a ``calibration/<id>.yaml``);
+    without it the chip gets ``default``, the conservative prior. ``tdp_basis`` says what
+    ``tdp_w`` covers: the chip alone, or a system's power divided by its chips (hosts and
+    network included), which the TCO must not add a host share to again.
+    """
+
     id: str
     name: str
-    vendor: Literal["nvidia", "amd", "google", "aws", "intel", "cerebras", "groq", "meta"]
+    vendor: Id
     kind: Literal["gpu", "asic"]
+    calibration: Id | None = None
     launch_year: bounded(2010, 2035) | None = None  # type: ignore[valid-type]
     process_node: TextQuantity | None = None
     dense_tflop_per_s: DenseTflops = DenseTflops()
@@ -117,7 +139,14 @@ class AcceleratorFile(Strict):
     scale_up: ScaleUpFile | None = None
     scale_out: ScaleOutFile | None = None
     tdp_w: bounded(10, 20_000) | None = None  # type: ignore[valid-type]
+    tdp_basis: Literal["chip", "system_per_chip"] = "chip"
     notes: str | None = None
+
+    @model_validator(mode="after")
+    def _basis_needs_power(self) -> AcceleratorFile:
+        if self.tdp_basis != "chip" and self.tdp_w is None:
+            raise ValueError(f"tdp_basis {self.tdp_basis!r} is given but tdp_w is not")
+        return self
 
 
 class SystemScaleUp(Strict):
@@ -196,8 +225,13 @@ class CalibrationParams(Strict):
 
 
 class CalibrationFile(Strict):
-    id: str
+    """One calibration family; chips name it in their ``calibration`` field.
+
+    ``method``: ``fitted`` to the validation set, taken from the ``literature``, or a
+    conservative ``prior`` for chips with no family (``default.yaml``).
+    """
+
+    id: Id
     description: str
-    method: Literal["literature", "fitted"]
-    applies_to: list[str]
+    method: Literal["literature", "fitted", "prior"]
     parameters: CalibrationParams

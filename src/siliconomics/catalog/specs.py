@@ -41,20 +41,20 @@ class Provenance:
     note: str = ""
 
 
-class Vendor(StrEnum):
-    NVIDIA = "nvidia"
-    AMD = "amd"
-    GOOGLE = "google"
-    AWS = "aws"
-    INTEL = "intel"
-    CEREBRAS = "cerebras"
-    GROQ = "groq"
-    META = "meta"
-
-
 class ChipKind(StrEnum):
     GPU = "gpu"
     ASIC = "asic"
+
+
+class PowerBasis(StrEnum):
+    """What a chip's ``tdp_w`` covers."""
+
+    CHIP = "chip"  # the chip (or board) alone; hosts and network come on top
+    SYSTEM_PER_CHIP = "system_per_chip"  # a system's power / its chips, hosts and network in
+
+
+#: The calibration a chip gets when its file names none: the conservative prior.
+DEFAULT_CALIBRATION = "default"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +65,15 @@ class Accelerator:
     that is absent is unsupported or unknown, and asking for it is an error, never a guess.
     Link bandwidths are per direction: vendors quote NVLink/ICI/NeuronLink as the sum of
     both directions, so the loader halves those; NIC speeds are already per direction.
+    ``vendor`` is an open lowercase id (data, not a closed set). ``calibration_id`` names
+    the chip's efficiency family in the catalog's calibrations (``default``, the
+    conservative prior, when the file names none). ``tdp_basis`` says whether ``tdp_w`` is
+    the chip's own power or a system's power per chip.
     """
 
     id: str
     name: str
-    vendor: Vendor
+    vendor: str
     kind: ChipKind
     peak_flop_per_s: Mapping[DType, float]
     hbm_bytes: float | None = None
@@ -81,8 +85,10 @@ class Accelerator:
     scale_up_domain_chips: int | None = None
     scale_out_bandwidth_bytes_per_s_per_direction: float | None = None
     tdp_w: float | None = None
+    tdp_basis: PowerBasis = PowerBasis.CHIP
     launch_year: int | None = None
     process_node: str | None = None
+    calibration_id: str = DEFAULT_CALIBRATION
     notes: str = ""
     provenance: Mapping[str, Provenance] = field(default_factory=dict)
 
@@ -236,19 +242,26 @@ class ModelArch:
         return self.num_layers - self.windowed_layers
 
 
+class CalibrationMethod(StrEnum):
+    LITERATURE = "literature"  # taken from a published measurement
+    FITTED = "fitted"  # fitted to the validation set (benchmarks/calibrate.py)
+    PRIOR = "prior"  # conservative stand-in for a chip no family covers
+
+
 @dataclass(frozen=True, slots=True)
 class Calibration:
     """Efficiency parameters of the performance model for a chip family.
 
     These are not datasheet values: each is either taken from a published measurement
-    (``method == "literature"``) or fitted to the validation set (``"fitted"``), and each
-    carries its provenance. See docs/calibration.md for how every value was obtained.
+    (``method == "literature"``), fitted to the validation set (``"fitted"``), or a
+    conservative ``"prior"`` (no better than the weakest fitted family) for chips that name
+    no family, and each carries its provenance. Chips name their family in their own file
+    (``calibration: <id>``). See docs/calibration.md for how every value was obtained.
     """
 
     id: str
-    method: str
+    method: CalibrationMethod
     description: str
-    applies_to: tuple[str, ...]
     gemm_efficiency: float
     gemm_m_half_tokens: float
     memory_efficiency: float
@@ -264,4 +277,10 @@ class Calibration:
     provenance: Mapping[str, Provenance] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "method", CalibrationMethod(self.method))
         object.__setattr__(self, "provenance", _frozen_map(self.provenance))
+
+    @property
+    def is_prior(self) -> bool:
+        """True unless fitted to the validation set: results on such a chip are unvalidated."""
+        return self.method is not CalibrationMethod.FITTED
