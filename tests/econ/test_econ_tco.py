@@ -14,7 +14,12 @@ from siliconomics.econ.assumptions import (
     parse_overrides,
     source_ids,
 )
-from siliconomics.econ.tco import capital_recovery_factor, choose_chip_price, tco
+from siliconomics.econ.tco import (
+    capital_recovery_factor,
+    choose_chip_price,
+    it_power_per_chip,
+    tco,
+)
 from siliconomics.errors import SiliconomicsError
 
 CAT = api.get_catalog()
@@ -102,6 +107,28 @@ def test_missing_power_is_a_clear_error():
         tco(CAT, "google-tpu-v6e")
     t = tco(CAT, "google-tpu-v6e", it_power_w_per_chip=400)
     assert t.it_power_basis == "override" and t.network_topology == "dcn"
+
+
+def test_system_level_power_is_not_counted_twice():
+    """Regression: TPU7x's tdp_w is 10 MW / 9,216 chips = 1,085 W per chip, hosts and network
+    already in (tdp_basis system_per_chip), so its IT power is 1,085 W whatever the host share;
+    an H100's chip TDP of 700 W still gets the host share: 700 x (1 + 0.5) = 1,050 W."""
+    a = replace(simple_assumptions(), host_power_overhead_fraction=0.5)
+    tpu = CAT.accelerator("google-tpu7x")
+    assert tpu.tdp_basis == "system_per_chip"
+    w, basis = it_power_per_chip(tpu, None, a)
+    assert w == pytest.approx(1085.0)
+    assert "system_per_chip" in basis
+    # Through the TCO (its pod has no sourced power, so the chip figure is used):
+    # power 1,085 W x 0.8 utilisation x 1.25 PUE = 1.085 kW x 0.10 USD/kWh.
+    t = tco(CAT, "google-tpu7x", assumptions=a, chip_price_usd=10_000)
+    assert t.it_power_w_per_chip == pytest.approx(1085.0)
+    assert t.power_usd_per_hour == pytest.approx(0.1085)
+    h100 = CAT.accelerator("nvidia-h100-sxm")
+    assert h100.tdp_basis == "chip"
+    w, basis = it_power_per_chip(h100, None, a)
+    assert w == pytest.approx(1050.0)
+    assert "basis chip" in basis and "host_power_overhead_fraction 0.5" in basis
 
 
 @pytest.mark.parametrize(

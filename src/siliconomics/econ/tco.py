@@ -9,7 +9,10 @@ Capex per chip (USD)::
     facility   = facility_capex_usd_per_w x IT power per chip   (power and cooling plant)
 
 IT power per chip is the system's sourced power divided by its chips, or else the chip's
-TDP x (1 + host_power_overhead_fraction); the facility is provisioned for it at peak.
+TDP x (1 + host_power_overhead_fraction); the facility is provisioned for it at peak. A chip
+whose ``tdp_basis`` is ``system_per_chip`` already holds a system's power per chip (TPU7x:
+~10 MW per 9,216-chip pod, hosts and network included), so that figure is the IT power as it
+stands, with no host share added again. IT power is before PUE; PUE enters only the power line.
 
 **Capital recovery (annuity).** Paying capex P now is equivalent to a level payment A at
 the end of each of n years when their present values at the cost of capital r agree::
@@ -41,7 +44,7 @@ from statistics import median
 from typing import Any
 
 from siliconomics.catalog.loader import Catalog
-from siliconomics.catalog.specs import Accelerator, ChipKind, PricePoint, System
+from siliconomics.catalog.specs import Accelerator, ChipKind, PowerBasis, PricePoint, System
 from siliconomics.econ.assumptions import (
     HOURS_PER_YEAR,
     Assumptions,
@@ -303,16 +306,24 @@ def it_power_per_chip(
     assumptions: Assumptions,
     it_power_w_per_chip: float | None = None,
 ) -> tuple[float, str]:
-    """IT watts per chip (peak, as provisioned) and where the number came from."""
+    """IT watts per chip (peak, as provisioned) and where the number came from.
+
+    Order: an explicit override; the system's sourced power / its chips; the chip's TDP,
+    which is the IT power itself when its basis is ``system_per_chip`` (hosts and network
+    already in) and TDP x (1 + host_power_overhead_fraction) when it is the chip's own.
+    """
     if it_power_w_per_chip is not None:
         if not it_power_w_per_chip > 0:
             raise SiliconomicsError(f"it_power_w_per_chip: must be > 0, got {it_power_w_per_chip}")
         return it_power_w_per_chip, "override"
     if system is not None and system.power_w:
         return system.power_w / system.chips, f"system {system.id} power / {system.chips} chips"
+    if chip.tdp_w and chip.tdp_basis is PowerBasis.SYSTEM_PER_CHIP:
+        return chip.tdp_w, "chip tdp_w, basis system_per_chip (hosts and network included)"
     if chip.tdp_w:
         f = assumptions.host_power_overhead_fraction
-        return chip.tdp_w * (1.0 + f), f"chip TDP x (1 + host_power_overhead_fraction {f})"
+        basis = f"chip tdp_w, basis chip, x (1 + host_power_overhead_fraction {f})"
+        return chip.tdp_w * (1.0 + f), basis
     where = f"its system {system.id} has no sourced power" if system else "it has no system"
     raise SiliconomicsError(
         f"it_power_w_per_chip: {chip.id} has no sourced TDP and {where}; "
