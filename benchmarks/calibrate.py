@@ -20,7 +20,6 @@ import math
 import re
 import statistics
 import sys
-import zlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,7 +28,7 @@ import yaml
 from siliconomics import api
 from siliconomics.catalog.loader import Catalog
 from siliconomics.catalog.specs import CalibrationMethod
-from siliconomics.validation import THROUGHPUT, load_rows, load_workloads, predict_row
+from siliconomics.validation import THROUGHPUT, is_train, load_rows, load_workloads, predict_row
 
 FAMILIES = {
     "nvidia-ampere": ["nvidia-a100-sxm"],
@@ -57,10 +56,6 @@ GRID = {
 DOC = Path(__file__).resolve().parents[1] / "docs" / "calibration.md"
 DATA_DIR = Path(__file__).resolve().parents[1] / "src" / "siliconomics" / "data"
 CAL_DIR = DATA_DIR / "calibration"
-
-
-def is_train(row_id: str) -> bool:
-    return zlib.crc32(row_id.encode()) % 2 == 0
 
 
 def with_params(catalog: Catalog, family: str, params: dict[str, float]) -> Catalog:

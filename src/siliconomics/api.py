@@ -1,8 +1,11 @@
 """The one public Python surface. The CLI, the dashboard and the report call only this.
 
 Every function takes plain values (ids, numbers, format names), resolves them against the
-catalog, runs the model and returns JSON-ready dicts whose quantity keys carry their unit.
-Errors a user can cause are raised as :class:`SiliconomicsError` with one clear line.
+catalog (perf.resolve), asks the model and returns JSON-ready dicts whose quantity keys
+carry their unit. Every operating point comes from the one engine
+(:mod:`siliconomics.serving.operating`) and carries an interval from the validation
+residuals and a ``validated`` flag. Errors a user can cause are raised as
+:class:`SiliconomicsError` (or one of its typed subclasses) with one clear line.
 """
 
 from __future__ import annotations
@@ -12,22 +15,51 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from siliconomics.catalog.hf_config import load_config_file, parse_hf_config
-from siliconomics.catalog.loader import (
-    Catalog,
-    builtin_catalog,
-    load_accelerator_file,
-    load_catalog,
-)
-from siliconomics.catalog.specs import Accelerator, ModelArch, System
+from siliconomics import serving, validation
+from siliconomics.catalog.loader import Catalog, builtin_catalog, load_catalog
+from siliconomics.catalog.specs import ModelArch
+from siliconomics.econ import cost as econ_cost
+from siliconomics.econ import reasoning as econ_reasoning
+from siliconomics.econ import tco as econ_tco
+from siliconomics.econ import training
 from siliconomics.errors import SiliconomicsError, unknown
 from siliconomics.perf import Parallelism, Precision
 from siliconomics.perf import estimate as perf_estimate
-from siliconomics.perf.config import default_weights, parse_kv, parse_weights
+from siliconomics.perf.config import PrecisionPolicy
+from siliconomics.perf.resolve import (
+    is_validated,
+    resolve_parallelism,
+)
+from siliconomics.perf.resolve import resolve_hardware as _resolve_hardware
+from siliconomics.perf.resolve import resolve_model as _resolve_model
 from siliconomics.perf.timing import Hardware
+from siliconomics.perf.uncertainty import ErrorModel
 from siliconomics.perf.workload import param_counts
+from siliconomics.serving.operating import OperatingPoint, Sla
+from siliconomics.serving.search import Layout
 
 KINDS = ("accelerator", "system", "model", "price")
+
+__all__ = [
+    "KINDS",
+    "catalog_list",
+    "catalog_show",
+    "cost",
+    "error_model",
+    "estimate",
+    "get_catalog",
+    "performance",
+    "reasoning",
+    "rental_cost",
+    "resolve_hardware",
+    "resolve_model",
+    "simulate",
+    "synthetic_data",
+    "tco",
+    "throughput",
+    "train_cost",
+    "validate",
+]
 
 
 def get_catalog(overlay: str | Path | None = None) -> Catalog:
@@ -35,77 +67,34 @@ def get_catalog(overlay: str | Path | None = None) -> Catalog:
     return builtin_catalog() if overlay is None else load_catalog(Path(overlay))
 
 
-def resolve_model(spec: str, catalog: Catalog) -> ModelArch:
+def resolve_model(spec: str, catalog: Catalog | None = None) -> ModelArch:
     """A catalog model id, or a path to a Hugging Face config.json."""
-    if spec in catalog.models:
-        return catalog.models[spec]
-    path = Path(spec)
-    if spec.endswith(".json") or path.is_file():
-        if not path.is_file():
-            raise SiliconomicsError(f"model: file {spec} does not exist")
-        return parse_hf_config(
-            load_config_file(path), model_id=path.parent.name or path.stem, source="user"
-        )
-    raise unknown("model", spec, catalog.models)
-
-
-def _resolve_hardware(spec: str, catalog: Catalog) -> tuple[Hardware, System | None]:
-    """A chip id, a system id, or a path to an accelerator YAML file.
-
-    A system supplies its scale-up domain and scale-out NIC; a bare chip uses the domain
-    of its standard system as its datasheet states it (8 for an HGX GPU).
-    """
-    system: System | None = None
-    chip: Accelerator
-    if spec in catalog.systems:
-        system = catalog.systems[spec]
-        chip = catalog.accelerators[system.accelerator]
-    elif spec in catalog.accelerators:
-        chip = catalog.accelerators[spec]
-    elif spec.endswith((".yaml", ".yml")) or Path(spec).is_file():
-        path = Path(spec)
-        if not path.is_file():
-            raise SiliconomicsError(f"hardware: file {spec} does not exist")
-        chip = load_accelerator_file(path, catalog)
-    else:
-        raise unknown("hardware", spec, [*catalog.accelerators, *catalog.systems])
-    hw = Hardware.for_chip(chip, catalog.calibration_for(chip.id), system)
-    return hw, system
+    return _resolve_model(spec, catalog or builtin_catalog())
 
 
 def resolve_hardware(spec: str, catalog: Catalog | None = None) -> Hardware:
+    """An accelerator or system id, or an accelerator YAML file, as the model sees it."""
     return _resolve_hardware(spec, catalog or builtin_catalog())[0]
 
 
-def resolve_precision(
-    model: ModelArch, hw: Hardware, weights: str | None, kv: str | None
-) -> Precision:
-    w = (
-        parse_weights(weights)
-        if weights
-        else default_weights(
-            model, "fp4" in hw.chip.peak_flop_per_s, "fp8" in hw.chip.peak_flop_per_s
-        )
-    )
-    return Precision(w, parse_kv(kv or "bf16"))
+def error_model(catalog: Catalog | None = None) -> ErrorModel:
+    """Prediction intervals per vendor x model kind from the held-out validation residuals."""
+    return validation.error_model(catalog or builtin_catalog())
 
 
-def resolve_parallelism(
-    chips: int | None, tp: int | None, pp: int | None, ep: int | None
-) -> Parallelism:
-    """Fill in what was not given: tp defaults to chips / pp, dp to what is left."""
-    for name, value in (("chips", chips), ("tp", tp), ("pp", pp), ("ep", ep)):
-        if value is not None and value < 1:
-            raise SiliconomicsError(f"{name}: must be a positive integer, got {value}")
-    pp = pp or 1
-    if tp is None:
-        tp = (chips // pp) if chips else 1
-        if tp < 1:
-            raise SiliconomicsError(f"chips: {chips} is fewer than pp={pp}")
-    chips = chips or tp * pp
-    if chips % (tp * pp):
-        raise SiliconomicsError(f"chips: {chips} is not a multiple of tp*pp = {tp * pp}")
-    return Parallelism(tp=tp, pp=pp, ep=ep or 1, dp=chips // (tp * pp))
+def precision_policy(
+    weights: list[str] | str | None = None,
+    kv: list[str] | str | None = None,
+    precision: str | None = None,
+) -> PrecisionPolicy:
+    """``--weights``/``--kv`` (one or several) or a named ``--precision`` policy."""
+    ws = [weights] if isinstance(weights, str) else weights
+    ks = [kv] if isinstance(kv, str) else kv
+    return PrecisionPolicy.make(ws, ks, precision)
+
+
+def _one_precision(arch: ModelArch, hw: Hardware, weights: str | None, kv: str | None) -> Precision:
+    return precision_policy(weights, kv).precisions(arch, hw.chip)[0]
 
 
 def _jsonable(value: Any) -> Any:
@@ -137,12 +126,13 @@ def estimate(
     kv: str | None = None,
     catalog: Catalog | None = None,
 ) -> dict[str, Any]:
-    """Prefill and decode estimate for one configuration (the ``estimate`` command)."""
+    """Prefill and decode estimate for one configuration (the ``estimate`` command). The
+    formats default to the production precision policy (perf.config.PrecisionPolicy)."""
     cat = catalog or builtin_catalog()
-    arch = resolve_model(model, cat)
+    arch = _resolve_model(model, cat)
     hw, _ = _resolve_hardware(hardware, cat)
     par = resolve_parallelism(chips, tp, pp, ep)
-    prec = resolve_precision(arch, hw, weights, kv)
+    prec = _one_precision(arch, hw, weights, kv)
     e = perf_estimate(
         arch,
         hw,
@@ -172,6 +162,7 @@ def estimate(
         "bound": {"prefill": e.prefill.bound, "decode": e.decode.bound},
         "breakdown": {"prefill": e.prefill.breakdown(), "decode": e.decode.breakdown()},
         "calibration": hw.calibration.id,
+        "validated": is_validated(hw.chip.id, cat),
         "parameters": param_summary(arch),
     }
 
@@ -300,96 +291,312 @@ def catalog_show(id_: str, catalog: Catalog | None = None) -> dict[str, Any]:
 def validate(catalog: Catalog | None = None, *, simulate: bool = True) -> dict[str, Any]:
     """Predict every point of the validation set; errors by vendor, chip and phase. With
     ``simulate`` the serving simulator also predicts the MLPerf throughput rows."""
-    from siliconomics import validation
+    cat = catalog or builtin_catalog()
+    report = validation.run(cat, simulate=simulate)
+    points = [
+        {
+            "id": p.id,
+            "benchmark": p.benchmark,
+            "model": p.model,
+            "hardware": p.hardware,
+            "vendor": p.vendor,
+            "chips": p.chips,
+            "scenario": p.scenario,
+            "metric": p.metric,
+            "phase": p.phase,
+            "measured": p.measured,
+            "predicted": p.predicted,
+            "error": p.error,
+            "config": p.config,
+            "skipped": p.skipped,
+            "source": p.source,
+            "method": p.method,
+            "held_out": not validation.is_train(p.id),
+        }
+        for p in report.points
+    ]
+    em = validation.error_model(cat)
+    return {
+        "points": points,
+        "summary": report.summaries,
+        "outliers": validation.load_outliers(),
+        "intervals": {k: v.as_dict() for k, v in em.groups.items()},
+        "prior_interval": em.prior().as_dict(),
+    }
 
-    report = validation.run(catalog or builtin_catalog(), simulate=simulate)
-    points = []
-    for p in report.points:
-        points.append(
-            {
-                "id": p.id,
-                "benchmark": p.benchmark,
-                "model": p.model,
-                "hardware": p.hardware,
-                "vendor": p.vendor,
-                "chips": p.chips,
-                "scenario": p.scenario,
-                "metric": p.metric,
-                "phase": p.phase,
-                "measured": p.measured,
-                "predicted": p.predicted,
-                "error": p.error,
-                "config": p.config,
-                "skipped": p.skipped,
-                "source": p.source,
-                "method": p.method,
-            }
-        )
-    return {"points": points, "summary": report.summaries, "outliers": validation.load_outliers()}
+
+# --- Operating points ------------------------------------------------------------------
 
 
-def best_throughput(
+def question(
+    *,
+    input_len: int = 1024,
+    output_len: int = 1024,
+    weights: list[str] | str | None = None,
+    kv: list[str] | str | None = None,
+    precision: str | None = None,
+    ttft_p99_s: float | None = None,
+    tpot_p99_s: float | None = None,
+    chips: int | None = None,
+    tp: int | None = None,
+    pp: int | None = None,
+    ep: int | None = None,
+    dp: int | None = None,
+    max_batch: int | None = None,
+    mode: str | None = None,
+) -> econ_cost.Question:
+    """The workload, SLA, precision policy and layout pins of a question, validated."""
+    return econ_cost.Question(
+        input_len=input_len,
+        output_len=output_len,
+        policy=precision_policy(weights, kv, precision),
+        sla=Sla(ttft_p99_s, tpot_p99_s),
+        layout=Layout(tp=tp, pp=pp, ep=ep, dp=dp, max_batch=max_batch, mode=mode),
+        chips=chips,
+    )
+
+
+def _question_dict(q: econ_cost.Question) -> dict[str, Any]:
+    return {
+        "input_len": q.input_len,
+        "output_len": q.output_len,
+        "precision_policy": q.policy.label,
+        "ttft_p99_s": q.sla.ttft_p99_s,
+        "tpot_p99_s": q.sla.tpot_p99_s,
+        "sla": q.sla.label,
+        "chips": q.chips,
+        "layout": q.layout.describe(),
+    }
+
+
+def throughput(
     model: str,
     hardware: str,
-    chips: int,
+    chips: int | None,
     *,
     input_len: int,
     output_len: int,
+    input_sigma: float | None = None,
+    output_sigma: float | None = None,
     weights: list[str] | None = None,
     kv: list[str] | None = None,
-    tpot_limit_s: float | None = None,
-    ttft_limit_s: float | None = None,
+    precision: str | None = None,
+    ttft_p99_s: float | None = None,
+    tpot_p99_s: float | None = None,
+    tp: int | None = None,
+    pp: int | None = None,
+    ep: int | None = None,
+    dp: int | None = None,
+    max_batch: int | None = None,
+    mode: str | None = None,
+    frontier_points: int = 10,
+    seed: int = 0,
     catalog: Catalog | None = None,
 ) -> dict[str, Any]:
-    """Sweep parallelism x batch x formats; the configuration with the most output tokens/s."""
-    from siliconomics.catalog.dtypes import KVFormat, WeightFormat
-    from siliconomics.perf.search import best, search
-
+    """Best serving configuration (parallelism, batch cap, aggregated vs disaggregated) by
+    simulation, with and without p99 TTFT/TPOT limits, and the throughput-vs-interactivity
+    frontier. Keys ``output_tokens_per_s`` and ``parallelism`` at the top level repeat
+    ``best`` (no SLA) for the command-line contract; ``best_sla`` is None when no limit
+    was given or none is met (``sla_met`` says which)."""
     cat = catalog or builtin_catalog()
-    arch = resolve_model(model, cat)
+    arch = _resolve_model(model, cat)
     hw, _ = _resolve_hardware(hardware, cat)
-    ws = [parse_weights(w) for w in weights] if weights else list(WeightFormat)
-    ks = [parse_kv(k) for k in kv] if kv else list(KVFormat)
-    ws = [
-        w
-        for w in ws
-        if w.value == "int4"
-        or w.value == "bf16"
-        or w.value in {str(d) for d in hw.chip.peak_flop_per_s}
-    ]
-    points = search(
-        arch,
-        hw,
-        chips,
+    q = question(
         input_len=input_len,
         output_len=output_len,
-        weights=ws,
-        kvs=ks,
-        tpot_limit_s=tpot_limit_s,
-        ttft_limit_s=ttft_limit_s,
+        weights=weights,
+        kv=kv,
+        precision=precision,
+        ttft_p99_s=ttft_p99_s,
+        tpot_p99_s=tpot_p99_s,
+        chips=chips,
+        tp=tp,
+        pp=pp,
+        ep=ep,
+        dp=dp,
+        max_batch=max_batch,
+        mode=mode,
     )
-    o = best(points)
-    if o is None:
-        raise SiliconomicsError("tpot/ttft limits: no configuration meets them")
-    p = o.parallelism
+    r = serving.find(
+        arch,
+        hw,
+        input_len=_length(input_len, input_sigma, "input_len"),
+        output_len=_length(output_len, output_sigma, "output_len"),
+        chips=chips,
+        policy=q.policy,
+        sla=q.sla,
+        layout=q.layout,
+        errors=error_model(cat),
+        validated=is_validated(hw.chip.id, cat),
+        hardware_name=hardware,
+        frontier_points=frontier_points,
+        seed=seed,
+    )
+    best = r.best.as_dict()
     return {
         "model": arch.id,
         "hardware": hardware,
-        "chips": chips,
-        "input_len": input_len,
-        "output_len": output_len,
-        "configurations_evaluated": len(points),
-        "parallelism": {"tp": p.tp, "pp": p.pp, "ep": p.ep, "dp": p.dp},
-        "weights": o.precision.weights.value,
-        "kv": o.precision.kv.value,
-        "batch": o.batch,
-        "max_batch": o.max_batch,
-        "output_tokens_per_s": o.output_tokens_per_s,
-        "output_tokens_per_s_per_chip": o.output_tokens_per_s / chips,
-        "tpot_s": o.tpot_s,
-        "effective_tpot_s": o.effective_tpot_s,
-        "ttft_s": o.ttft_s,
+        "chips": r.best.chips,
+        "question": _question_dict(q),
+        "input_tokens_mean": r.best.input_tokens_mean,
+        "output_tokens_mean": r.best.output_tokens_mean,
+        "ttft_p99_limit_s": q.sla.ttft_p99_s,
+        "tpot_p99_limit_s": q.sla.tpot_p99_s,
+        "best": best,
+        "best_sla": r.best_sla.as_dict() if r.best_sla else None,
+        "sla_given": q.sla.active,
+        "sla_met": r.best_sla is not None if q.sla.active else None,
+        "frontier": [p.as_dict() for p in r.frontier],
+        "candidates_evaluated": r.candidates_evaluated,
+        "simulations": r.simulations,
+        "output_tokens_per_s": best["output_tokens_per_s"],
+        "output_tokens_per_s_low": best["output_tokens_per_s_low"],
+        "output_tokens_per_s_high": best["output_tokens_per_s_high"],
+        "output_tokens_per_s_per_chip": best["output_tokens_per_s_per_chip"],
+        "parallelism": best.get("parallelism") or best.get("decode_parallelism"),
+        "output_tokens_per_s_sla": r.best_sla.output_tokens_per_s if r.best_sla else None,
+        "validated": r.best.validated,
     }
+
+
+def _cost_table(
+    model: str,
+    hardware: list[str] | None,
+    q: econ_cost.Question,
+    basis: str,
+    overrides: dict[str, float] | None,
+    catalog: Catalog | None,
+) -> dict[str, Any]:
+    cat = catalog or builtin_catalog()
+    arch = _resolve_model(model, cat)
+    table = econ_cost.cost_table(
+        cat,
+        arch,
+        q,
+        hardware=hardware,
+        errors=error_model(cat),
+        basis=basis,
+        overrides=overrides,
+    )
+    return {"model": arch.id, "question": _question_dict(q), "basis": basis, **table.as_dict()}
+
+
+def cost(
+    model: str,
+    *,
+    hardware: list[str] | None = None,
+    input_len: int = 1024,
+    output_len: int = 1024,
+    weights: list[str] | None = None,
+    kv: list[str] | None = None,
+    precision: str | None = None,
+    ttft_p99_s: float | None = None,
+    tpot_p99_s: float | None = None,
+    chips: int | None = None,
+    rental: bool = False,
+    overrides: dict[str, float] | None = None,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
+    """USD per million input/output tokens and per request across chips (all that can run
+    the model, or those given), ranked by USD per request, each at the engine's operating
+    point; at the owner's TCO, or at the on-demand rental median with ``rental``."""
+    q = question(
+        input_len=input_len,
+        output_len=output_len,
+        weights=weights,
+        kv=kv,
+        precision=precision,
+        ttft_p99_s=ttft_p99_s,
+        tpot_p99_s=tpot_p99_s,
+        chips=chips,
+    )
+    return _cost_table(model, hardware, q, "rental" if rental else "tco", overrides, catalog)
+
+
+def rental_cost(model: str, **kwargs: Any) -> dict[str, Any]:
+    """:func:`cost` at the on-demand rental median (the renter's view, which prices chips
+    without a sourced purchase price or power, such as TPUs, alongside GPUs)."""
+    return cost(model, rental=True, **kwargs)
+
+
+def performance(model: str, **kwargs: Any) -> dict[str, Any]:
+    """Output tokens/s per chip and per joule of every chip that runs the model, priced or
+    not: the rows and unpriced rows of :func:`cost` (the same operating points), sorted by
+    tokens/s per chip, best first; ties break on the id."""
+    return performance_of(cost(model, **kwargs))
+
+
+def performance_of(c: dict[str, Any]) -> dict[str, Any]:
+    """:func:`performance` from a :func:`cost` answer already in hand."""
+    rows = sorted(
+        [*c["rows"], *c["unpriced"]],
+        key=lambda r: (-r["output_tokens_per_s_per_chip"], r["accelerator"]),
+    )
+    skipped = [s for s in c["skipped"] if s["status"] in ("cannot_run", "misses_sla")]
+    return {"model": c["model"], "question": c["question"], "rows": rows, "skipped": skipped}
+
+
+def reasoning(
+    model: str,
+    hardware: str,
+    *,
+    hidden_tokens: int,
+    visible_tokens: int,
+    input_len: int = 1024,
+    samples: int = 1,
+    chips: int | None = None,
+    small_model: str | None = None,
+    weights: list[str] | None = None,
+    kv: list[str] | None = None,
+    precision: str | None = None,
+    ttft_p99_s: float | None = None,
+    tpot_p99_s: float | None = None,
+    overrides: dict[str, float] | None = None,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
+    """Cost and latency per query: reasoning vs direct answer vs a smaller model, each at
+    the engine's operating point for its own output length."""
+    cat = catalog or builtin_catalog()
+    arch = _resolve_model(model, cat)
+    small = _resolve_model(small_model, cat) if small_model else None
+    return econ_reasoning.reasoning_cost(
+        cat,
+        arch,
+        hardware,
+        hidden_tokens=hidden_tokens,
+        visible_tokens=visible_tokens,
+        input_len=input_len,
+        samples=samples,
+        chips=chips,
+        small_model=small,
+        policy=precision_policy(weights, kv, precision),
+        sla=Sla(ttft_p99_s, tpot_p99_s),
+        errors=error_model(cat),
+        overrides=overrides,
+    ).as_dict()
+
+
+def operating_point(
+    model: str, hardware: str, q: econ_cost.Question, catalog: Catalog | None = None
+) -> OperatingPoint:
+    """The engine's operating point for one question (typed; the shells use the dicts)."""
+    cat = catalog or builtin_catalog()
+    return econ_cost.operating(cat, _resolve_model(model, cat), hardware, q, error_model(cat))
+
+
+def priced_hardware(catalog: Catalog | None = None) -> list[str]:
+    """Accelerators that can be costed: a sourced purchase price (catalog or economic
+    defaults) or an on-demand rental quote."""
+    cat = catalog or builtin_catalog()
+    a = econ_tco.default_assumptions()
+    out = []
+    for acc in sorted(cat.accelerators):
+        quotes = cat.prices.get(acc, ())
+        if acc in a.chip_prices or any(
+            p.unit == "usd_per_chip" or p.commitment == "on-demand" for p in quotes
+        ):
+            out.append(acc)
+    return out
 
 
 # --- Economics -----------------------------------------------------------------------
@@ -404,8 +611,6 @@ def tco(
     catalog: Catalog | None = None,
 ) -> dict[str, Any]:
     """Cost per accelerator-hour with its breakdown and the market comparison."""
-    from siliconomics.econ import tco as econ_tco
-
     cat = catalog or builtin_catalog()
     return econ_tco.tco(
         cat,
@@ -416,290 +621,13 @@ def tco(
     ).as_dict()
 
 
-def cost(
-    model: str,
-    *,
-    hardware: list[str] | None = None,
-    input_len: int = 1024,
-    output_len: int = 1024,
-    weights: list[str] | None = None,
-    kv: list[str] | None = None,
-    ttft_limit_s: float | None = None,
-    tpot_limit_s: float | None = None,
-    overrides: dict[str, float] | None = None,
-    catalog: Catalog | None = None,
-) -> dict[str, Any]:
-    """USD per million input/output tokens across chips (all that can run the model)."""
-    from siliconomics.econ import cost as econ_cost
-
-    cat = catalog or builtin_catalog()
-    arch = resolve_model(model, cat)
-    table = econ_cost.cost_table(
-        cat,
-        arch,
-        lambda h: _resolve_hardware(h, cat)[0],
-        hardware=hardware,
-        input_len=input_len,
-        output_len=output_len,
-        weights=weights,
-        kv=kv,
-        ttft_limit_s=ttft_limit_s,
-        tpot_limit_s=tpot_limit_s,
-        overrides=overrides,
-    )
-    return table.as_dict()
-
-
-def performance(
-    model: str,
-    *,
-    hardware: list[str] | None = None,
-    input_len: int = 1024,
-    output_len: int = 1024,
-    weights: list[str] | None = None,
-    kv: list[str] | None = None,
-    ttft_limit_s: float | None = None,
-    tpot_limit_s: float | None = None,
-    overrides: dict[str, float] | None = None,
-    catalog: Catalog | None = None,
-) -> dict[str, Any]:
-    """Output tokens/s per chip and per joule across chips (all that can run the model),
-    priced or not.
-
-    The operating point is the one :func:`cost` uses (econ.cost.best_operating: most output
-    tokens/s per chip at the limits), so a chip that ``cost`` lists as skipped for a missing
-    price still gets its performance here. Tokens per joule use the IT power per chip of
-    econ.tco.it_power_per_chip; where no power is sourced they are None, with the reason.
-    Rows are sorted by tokens/s per chip, best first; ties break on the id.
-    """
-    from siliconomics.econ import cost as econ_cost
-    from siliconomics.econ import tco as econ_tco
-    from siliconomics.econ.assumptions import default_assumptions
-
-    cat = catalog or builtin_catalog()
-    arch = resolve_model(model, cat)
-    a = default_assumptions().with_overrides(overrides)
-    rows: list[dict[str, Any]] = []
-    skipped: list[dict[str, str]] = []
-    for hid in sorted(hardware) if hardware else sorted(cat.accelerators):
-        try:
-            hw, _ = _resolve_hardware(hid, cat)
-            o = econ_cost.best_operating(
-                arch,
-                hw,
-                input_len=input_len,
-                output_len=output_len,
-                weights=weights,
-                kv=kv,
-                ttft_limit_s=ttft_limit_s,
-                tpot_limit_s=tpot_limit_s,
-            )
-        except SiliconomicsError as exc:
-            skipped.append({"accelerator": hid, "status": "cannot_run", "reason": str(exc)})
-            continue
-        chip, system = econ_tco.resolve_chip_system(cat, hid)
-        power_w: float | None
-        try:
-            power_w, power_basis = econ_tco.it_power_per_chip(chip, system, a)
-        except SiliconomicsError as exc:
-            power_w, power_basis = None, str(exc)
-        per_chip = o.output_tokens_per_s / o.chips
-        p = o.parallelism
-        rows.append(
-            {
-                "model": arch.id,
-                "accelerator": chip.id,
-                "system": system.id if system else None,
-                "chip_kind": chip.kind.value,
-                "chips": o.chips,
-                "parallelism": {"tp": p.tp, "pp": p.pp, "ep": p.ep, "dp": p.dp},
-                "weights": o.precision.weights.value,
-                "kv": o.precision.kv.value,
-                "batch": o.batch,
-                "ttft_s": o.ttft_s,
-                "tpot_s": o.tpot_s,
-                "effective_tpot_s": o.effective_tpot_s,
-                "output_tokens_per_s": o.output_tokens_per_s,
-                "output_tokens_per_s_per_chip": per_chip,
-                "it_power_w_per_chip": power_w,
-                "it_power_basis": power_basis,
-                "output_tokens_per_joule": per_chip / power_w if power_w else None,
-                "ttft_limit_s": ttft_limit_s,
-                "tpot_limit_s": tpot_limit_s,
-            }
-        )
-    rows.sort(key=lambda r: (-r["output_tokens_per_s_per_chip"], r["accelerator"]))
-    return {"rows": rows, "skipped": skipped}
-
-
-def rental_cost(
-    model: str,
-    *,
-    hardware: list[str] | None = None,
-    input_len: int = 1024,
-    output_len: int = 1024,
-    ttft_limit_s: float | None = None,
-    tpot_limit_s: float | None = None,
-    catalog: Catalog | None = None,
-) -> dict[str, Any]:
-    """USD per million tokens across chips at the median on-demand rental price (newest year
-    quoted) instead of the owner's TCO: the renter's view, which prices chips without a
-    sourced purchase price or power (TPUs) alongside GPUs."""
-    from siliconomics.econ import cost as econ_cost
-
-    cat = catalog or builtin_catalog()
-    arch = resolve_model(model, cat)
-    return econ_cost.rental_cost_table(
-        cat,
-        arch,
-        lambda h: _resolve_hardware(h, cat)[0],
-        hardware=hardware,
-        input_len=input_len,
-        output_len=output_len,
-        ttft_limit_s=ttft_limit_s,
-        tpot_limit_s=tpot_limit_s,
-    ).as_dict()
-
-
-def reasoning(
-    model: str,
-    hardware: str,
-    *,
-    hidden_tokens: int,
-    visible_tokens: int,
-    input_len: int = 1024,
-    samples: int = 1,
-    chips: int | None = None,
-    small_model: str | None = None,
-    ttft_limit_s: float | None = None,
-    tpot_limit_s: float | None = None,
-    overrides: dict[str, float] | None = None,
-    catalog: Catalog | None = None,
-) -> dict[str, Any]:
-    """Cost and latency per query: reasoning vs direct answer vs a smaller model."""
-    from siliconomics.econ import reasoning as econ_reasoning
-
-    cat = catalog or builtin_catalog()
-    arch = resolve_model(model, cat)
-    hw, _ = _resolve_hardware(hardware, cat)
-    small = resolve_model(small_model, cat) if small_model else None
-    return econ_reasoning.reasoning_cost(
-        cat,
-        arch,
-        hw,
-        hardware,
-        hidden_tokens=hidden_tokens,
-        visible_tokens=visible_tokens,
-        input_len=input_len,
-        samples=samples,
-        chips=chips,
-        small_model=small,
-        ttft_limit_s=ttft_limit_s,
-        tpot_limit_s=tpot_limit_s,
-        overrides=overrides,
-    ).as_dict()
-
-
-def train_cost(
-    model: str,
-    hardware: str,
-    *,
-    tokens: float,
-    chips: int,
-    mfu: float,
-    seq_len: int = 8192,
-    dtype: str = "bf16",
-    usd_per_chip_hour: float | None = None,
-    overrides: dict[str, float] | None = None,
-    catalog: Catalog | None = None,
-) -> dict[str, Any]:
-    """FLOPs, chip-hours, wall clock and cost of a training run at a given MFU.
-
-    Without a price the run is costed at the chip's TCO per hour (``price_basis: tco``).
-    """
-    from siliconomics.econ import tco as econ_tco
-    from siliconomics.econ import training
-
-    cat = catalog or builtin_catalog()
-    arch = resolve_model(model, cat)
-    hw, _ = _resolve_hardware(hardware, cat)
-    basis = "given"
-    if usd_per_chip_hour is None:
-        usd_per_chip_hour = econ_tco.tco(cat, hardware, overrides=overrides).total_usd_per_hour
-        basis = "tco"
-    return training.training_run(
-        arch,
-        hw.chip,
-        tokens=tokens,
-        chips=chips,
-        mfu=mfu,
-        seq_len=seq_len,
-        dtype=dtype,
-        usd_per_chip_hour=usd_per_chip_hour,
-        price_basis=basis,
-    ).as_dict()
-
-
-# --- Serving ---------------------------------------------------------------------------
-
-
 def _length(mean: int, sigma: float | None, field: str) -> Any:
     """A fixed length, or a log-normal one with that mean when ``sigma`` > 0."""
-    from siliconomics.serving.workload import LogNormal
-
     if sigma:
-        return LogNormal(mean_tokens=float(mean), sigma=float(sigma))
+        return serving.LogNormal(mean_tokens=float(mean), sigma=float(sigma))
     if not isinstance(mean, int) or mean < 1:
         raise SiliconomicsError(f"{field}: must be a positive integer, got {mean!r}")
     return mean
-
-
-def throughput(
-    model: str,
-    hardware: str,
-    chips: int,
-    *,
-    input_len: int,
-    output_len: int,
-    input_sigma: float | None = None,
-    output_sigma: float | None = None,
-    weights: list[str] | None = None,
-    kv: list[str] | None = None,
-    ttft_p99_s: float | None = None,
-    tpot_p99_s: float | None = None,
-    seed: int = 0,
-    catalog: Catalog | None = None,
-) -> dict[str, Any]:
-    """Best serving configuration (parallelism, batch cap, aggregated vs disaggregated) by
-    simulation, with and without p99 TTFT/TPOT limits, and the throughput-vs-interactivity
-    frontier. Keys ``output_tokens_per_s`` and ``parallelism`` at the top level repeat
-    ``best`` (no SLA) for the command-line contract."""
-    from siliconomics.serving import best_config
-
-    cat = catalog or builtin_catalog()
-    arch = resolve_model(model, cat)
-    hw, _ = _resolve_hardware(hardware, cat)
-    result = best_config(
-        arch,
-        hw,
-        chips,
-        input_len=_length(input_len, input_sigma, "input_len"),
-        output_len=_length(output_len, output_sigma, "output_len"),
-        weights=[parse_weights(w) for w in weights] if weights else None,
-        kvs=[parse_kv(k) for k in kv] if kv else None,
-        ttft_p99_limit_s=ttft_p99_s,
-        tpot_p99_limit_s=tpot_p99_s,
-        seed=seed,
-        hardware_name=hardware,
-    )
-    out = result.as_dict()
-    best = out["best"]
-    out["output_tokens_per_s"] = best["output_tokens_per_s"]
-    out["output_tokens_per_s_sla"] = (
-        out["best_sla"]["output_tokens_per_s"] if out["best_sla"] else None
-    )
-    out["_result"] = result  # for frontier export by the shells; dropped before JSON output
-    return out
 
 
 def simulate(
@@ -727,12 +655,10 @@ def simulate(
 ) -> dict[str, Any]:
     """Simulate a request stream on one aggregated deployment (Poisson, closed loop, or a
     trace file; offline when neither rate nor concurrency nor trace is given)."""
-    from siliconomics import serving
-
     cat = catalog or builtin_catalog()
-    arch = resolve_model(model, cat)
+    arch = _resolve_model(model, cat)
     hw, _ = _resolve_hardware(hardware, cat)
-    prec = resolve_precision(arch, hw, weights, kv)
+    prec = _one_precision(arch, hw, weights, kv)
     par = Parallelism(tp=tp, pp=pp, dp=dp)
     par.check_model(arch)
     arrival: Any
@@ -767,6 +693,43 @@ def simulate(
     }
 
 
+def train_cost(
+    model: str,
+    hardware: str,
+    *,
+    tokens: float,
+    chips: int,
+    mfu: float,
+    seq_len: int = 8192,
+    dtype: str = "bf16",
+    usd_per_chip_hour: float | None = None,
+    overrides: dict[str, float] | None = None,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
+    """FLOPs, chip-hours, wall clock and cost of a training run at a given MFU.
+
+    Without a price the run is costed at the chip's TCO per hour (``price_basis: tco``).
+    """
+    cat = catalog or builtin_catalog()
+    arch = _resolve_model(model, cat)
+    hw, _ = _resolve_hardware(hardware, cat)
+    basis = "given"
+    if usd_per_chip_hour is None:
+        usd_per_chip_hour = econ_tco.tco(cat, hardware, overrides=overrides).total_usd_per_hour
+        basis = "tco"
+    return training.training_run(
+        arch,
+        hw.chip,
+        tokens=tokens,
+        chips=chips,
+        mfu=mfu,
+        seq_len=seq_len,
+        dtype=dtype,
+        usd_per_chip_hour=usd_per_chip_hour,
+        price_basis=basis,
+    ).as_dict()
+
+
 def synthetic_data(
     model: str,
     hardware: str,
@@ -781,20 +744,16 @@ def synthetic_data(
     catalog: Catalog | None = None,
 ) -> dict[str, Any]:
     """Generate K samples per prompt, verify, keep a fraction, train on what is kept: FLOPs,
-    chip-hours and cost of each stage. Generation runs at the model's cost-optimal serving
-    point on ``hardware`` (econ.cost); training at ``train_mfu`` on the same chip, both
-    priced at its TCO per chip-hour."""
-    from siliconomics.econ import cost as econ_cost
-    from siliconomics.econ import tco as econ_tco
-    from siliconomics.econ import training
-
+    chip-hours and cost of each stage. Generation runs at the engine's operating point on
+    ``hardware`` (offline, production precision); training at ``train_mfu`` on the same
+    chip, both priced at its TCO per chip-hour."""
     cat = catalog or builtin_catalog()
-    arch = resolve_model(model, cat)
+    arch = _resolve_model(model, cat)
     hw, _ = _resolve_hardware(hardware, cat)
     t = econ_tco.tco(cat, hardware, overrides=overrides)
-    gen = econ_cost.serving_cost(
-        cat, arch, hw, hardware, input_len=prompt_tokens, output_len=sample_tokens, tco_result=t
-    )
+    q = question(input_len=prompt_tokens, output_len=sample_tokens)
+    op = econ_cost.operating(cat, arch, hardware, q, error_model(cat))
+    gen = econ_cost.priced_tco(cat, op, hardware, tco_result=t)
     return training.synthetic_loop(
         arch,
         prompts=prompts,

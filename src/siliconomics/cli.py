@@ -18,6 +18,7 @@ from rich.table import Table
 
 from siliconomics import __version__, api
 from siliconomics.errors import SiliconomicsError
+from siliconomics.export import write_frontier
 
 app = typer.Typer(
     help="siliconomics: LLM performance and cost on GPUs and custom ASICs, with sources.",
@@ -361,6 +362,39 @@ def validate(
         err.print(f"wrote {write}")
 
 
+def _interval(value: float | None, low: float | None, high: float | None, fmt: str) -> str:
+    """'1,234 (980-1,490)': a prediction with its interval."""
+    if value is None:
+        return "-"
+    if low is None or high is None:
+        return fmt.format(value)
+    return f"{fmt.format(value)} ({fmt.format(low)}-{fmt.format(high)})"
+
+
+def _validated_mark(row: dict[str, Any]) -> str:
+    return "" if row.get("validated", True) else " (unvalidated)"
+
+
+WeightsOpt = Annotated[
+    list[str] | None,
+    typer.Option(help="Weight formats: bf16|fp8|fp4|int4 (repeat to search several)"),
+]
+KvOpt = Annotated[list[str] | None, typer.Option(help="KV-cache formats: bf16|fp8 (repeat)")]
+PrecisionOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Precision policy when no --weights/--kv: production (default: fp8 where the "
+        "chip has it, else bf16) | fp4 | native"
+    ),
+]
+TtftOpt = Annotated[
+    float | None, typer.Option(help="p99 time-to-first-token limit in s (simulated under load)")
+]
+TpotOpt = Annotated[
+    float | None, typer.Option(help="p99 time-per-output-token limit in s (simulated under load)")
+]
+
+
 @app.command()
 @user_errors
 def overview(catalog: CatalogOpt = None) -> None:
@@ -390,11 +424,11 @@ def overview(catalog: CatalogOpt = None) -> None:
         )
     )
     out.print(
-        "\n[bold]Best sustained throughput[/bold], 1024 in / 1024 out, "
-        "over tp x pp x batch x formats:"
+        "\n[bold]Best sustained throughput[/bold] (the operating-point engine, production "
+        "precision, simulated), 1024 in / 1024 out on 8 chips:"
     )
     t = Table()
-    for c in ("model", "hardware", "config", "batch", "output tok/s", "per chip", "TPOT"):
+    for c in ("model", "hardware", "configuration", "output tok/s", "per chip (80% interval)"):
         t.add_column(c)
     for model, hw in (
         ("llama-3.1-70b", "nvidia-hgx-h100"),
@@ -402,16 +436,20 @@ def overview(catalog: CatalogOpt = None) -> None:
         ("llama-3.1-70b", "amd-mi300x-8gpu"),
         ("llama-3.1-70b", "intel-gaudi3-8"),
     ):
-        b = api.best_throughput(model, hw, 8, input_len=1024, output_len=1024, catalog=cat)
-        p = b["parallelism"]
+        b = api.throughput(
+            model, hw, 8, input_len=1024, output_len=1024, frontier_points=0, catalog=cat
+        )["best"]
         t.add_row(
             model,
-            hw,
-            f"tp{p['tp']} pp{p['pp']} dp{p['dp']} {b['weights']}/{b['kv']}",
-            str(b["batch"]),
+            hw + _validated_mark(b),
+            f"{_deployment_text(b)} {b['weights']}/{b['kv']}",
             si(b["output_tokens_per_s"], ""),
-            si(b["output_tokens_per_s_per_chip"], ""),
-            si(b["tpot_s"], "s"),
+            _interval(
+                b["output_tokens_per_s_per_chip"],
+                b["output_tokens_per_s_per_chip_low"],
+                b["output_tokens_per_s_per_chip_high"],
+                "{:,.0f}",
+            ),
         )
     out.print(t)
     out.print(
@@ -424,7 +462,7 @@ def _par_text(p: dict[str, int]) -> str:
 
 
 def _deployment_text(d: dict[str, Any]) -> str:
-    """'tp2 dp4', or 'prefill tp1 dp3 + decode tp1 pp5' for disaggregated pools."""
+    """'tp2 dp4', or 'prefill tp1 dp3 + decode tp1 dp5' for disaggregated pools."""
     if d.get("parallelism"):
         return _par_text(d["parallelism"])
     prefill, decode = _par_text(d["prefill_parallelism"]), _par_text(d["decode_parallelism"])
@@ -445,12 +483,21 @@ def throughput(
     output_sigma: Annotated[
         float | None, typer.Option(help="Log-normal sigma of output lengths (0 = fixed)")
     ] = None,
-    weights: Annotated[
-        list[str] | None, typer.Option(help="Weight formats to consider (repeat)")
+    weights: WeightsOpt = None,
+    kv: KvOpt = None,
+    precision: PrecisionOpt = None,
+    ttft_p99: TtftOpt = None,
+    tpot_p99: TpotOpt = None,
+    tp: Annotated[int | None, typer.Option(help="Pin tensor parallelism")] = None,
+    pp: Annotated[int | None, typer.Option(help="Pin pipeline stages")] = None,
+    ep: Annotated[int | None, typer.Option(help="Pin expert parallelism")] = None,
+    dp: Annotated[int | None, typer.Option(help="Pin replicas")] = None,
+    max_batch: Annotated[
+        int | None, typer.Option(help="Pin the engine's max sequences in flight per replica")
     ] = None,
-    kv: Annotated[list[str] | None, typer.Option(help="KV formats to consider (repeat)")] = None,
-    ttft_p99: Annotated[float | None, typer.Option(help="p99 TTFT limit in s")] = None,
-    tpot_p99: Annotated[float | None, typer.Option(help="p99 TPOT limit in s")] = None,
+    mode: Annotated[
+        str | None, typer.Option(help="Pin serving mode: aggregated | disaggregated")
+    ] = None,
     frontier_out: Annotated[
         Path | None, typer.Option(help="Write the Pareto frontier (.csv, .json or .html)")
     ] = None,
@@ -468,63 +515,74 @@ def throughput(
         output_sigma=output_sigma,
         weights=weights,
         kv=kv,
+        precision=precision,
         ttft_p99_s=ttft_p99,
         tpot_p99_s=tpot_p99,
+        tp=tp,
+        pp=pp,
+        ep=ep,
+        dp=dp,
+        max_batch=max_batch,
+        mode=mode,
         catalog=api.get_catalog(catalog),
     )
-    result = r.pop("_result")
     if frontier_out is not None:
-        suffix = frontier_out.suffix.lower()
-        writers = {
-            ".csv": result.frontier_csv,
-            ".json": result.frontier_json,
-            ".html": lambda: result.frontier_html(include_plotlyjs=True),
-        }
-        if suffix not in writers:
-            raise SiliconomicsError(
-                f"frontier-out: unknown extension {suffix!r}; allowed: .csv, .json, .html"
-            )
-        if frontier_out.exists():
-            raise SiliconomicsError(f"frontier-out: {frontier_out} exists; not overwriting it")
-        frontier_out.write_text(writers[suffix]())
+        write_frontier(frontier_out, r)
         err.print(f"wrote {frontier_out}")
     if as_json:
         emit_json(r)
         return
     t = Table(
-        title=f"{r['model']} on {chips} x {hardware}: {input_len} in / {output_len} out",
+        title=f"{r['model']} on {chips} x {hardware}: {input_len} in / {output_len} out, "
+        f"{r['question']['precision_policy']} precision",
         title_justify="left",
     )
     for c in (
         "",
         "mode",
         "configuration",
-        "output tok/s",
+        "output tok/s (80% interval)",
         "per chip",
         "tok/s per user",
         "p99 TTFT",
         "p99 TPOT",
     ):
         t.add_column(c)
-    for label, p in (("best (offline)", r["best"]), ("best within SLA", r["best_sla"])):
+    rows: list[tuple[str, dict[str, Any] | None]] = [("best (offline)", r["best"])]
+    if r["sla_given"]:
+        rows.append((f"best within SLA ({r['question']['sla']})", r["best_sla"]))
+    for label, p in rows:
         if p is None:
             t.add_row(label, "-", "no configuration meets the limits", "", "", "", "", "")
             continue
         t.add_row(
             label,
             p["mode"],
-            f"{_deployment_text(p)} {p['weights']}/{p['kv']}",
-            si(p["output_tokens_per_s"], ""),
+            f"{_deployment_text(p)} {p['weights']}/{p['kv']} seqs {p['max_num_seqs']}",
+            _interval(
+                p["output_tokens_per_s"],
+                p["output_tokens_per_s_low"],
+                p["output_tokens_per_s_high"],
+                "{:,.0f}",
+            ),
             si(p["output_tokens_per_s_per_chip"], ""),
             si(p["output_tokens_per_s_per_user"], ""),
             si(p["ttft_p99_s"], "s"),
             si(p["tpot_p99_s"], "s"),
         )
     out.print(t)
+    b = r["best"]
+    iv = b["interval"]
+    out.print(
+        f"interval: {iv['coverage']:.0%} from held-out validation residuals of group "
+        f"{iv['group']} ({iv['points']} points)"
+        + ("" if b["validated"] else "; UNVALIDATED: no measurements of this chip family")
+    )
     out.print(
         f"{r['candidates_evaluated']} candidates rated analytically, "
-        f"{r['simulations']} simulations; "
-        f"frontier: {len(r['frontier'])} points (--frontier-out to export)"
+        f"{r['simulations']} simulations; engines that run this layout: "
+        f"{', '.join(b['engines'])}; frontier: {len(r['frontier'])} points "
+        "(--frontier-out to export)"
     )
 
 
@@ -678,8 +736,14 @@ def cost(
     ] = None,
     input_len: Annotated[int, typer.Option(help="Prompt tokens per request")] = 1024,
     output_len: Annotated[int, typer.Option(help="Output tokens per request")] = 1024,
-    ttft_p99: Annotated[float | None, typer.Option(help="TTFT limit in s")] = None,
-    tpot_p99: Annotated[float | None, typer.Option(help="TPOT limit in s")] = None,
+    weights: WeightsOpt = None,
+    kv: KvOpt = None,
+    precision: PrecisionOpt = None,
+    ttft_p99: TtftOpt = None,
+    tpot_p99: TpotOpt = None,
+    chips: Annotated[
+        int | None, typer.Option(help="Chips per deployment (default: the cheapest count)")
+    ] = None,
     rental: Annotated[
         bool, typer.Option(help="Price chip-hours at the on-demand rental median, not the TCO")
     ] = False,
@@ -688,53 +752,61 @@ def cost(
     catalog: CatalogOpt = None,
 ) -> None:
     """USD per million tokens for a model across chips, GPUs and ASICs side by side, ranked."""
-    if rental:
-        r = api.rental_cost(
-            model,
-            hardware=hardware,
-            input_len=input_len,
-            output_len=output_len,
-            ttft_limit_s=ttft_p99,
-            tpot_limit_s=tpot_p99,
-            catalog=api.get_catalog(catalog),
-        )
-    else:
-        r = api.cost(
-            model,
-            hardware=hardware,
-            input_len=input_len,
-            output_len=output_len,
-            ttft_limit_s=ttft_p99,
-            tpot_limit_s=tpot_p99,
-            overrides=_overrides(set_),
-            catalog=api.get_catalog(catalog),
-        )
+    r = api.cost(
+        model,
+        hardware=hardware,
+        input_len=input_len,
+        output_len=output_len,
+        weights=weights,
+        kv=kv,
+        precision=precision,
+        ttft_p99_s=ttft_p99,
+        tpot_p99_s=tpot_p99,
+        chips=chips,
+        rental=rental,
+        overrides=_overrides(set_),
+        catalog=api.get_catalog(catalog),
+    )
     if as_json:
         emit_json(r)
+        if not r["rows"]:
+            raise typer.Exit(2)
         return
-    t = Table(title=f"{model}: {input_len} in / {output_len} out", title_justify="left")
+    q = r["question"]
+    t = Table(
+        title=f"{model}: {input_len} in / {output_len} out, {q['sla']}, "
+        f"{q['precision_policy']} precision, priced at {r['basis']}",
+        title_justify="left",
+    )
     for c in (
         "#",
+        "$/request (80% interval)",
         "chip",
-        "kind",
         "chips",
         "config",
         "tok/s/chip",
         "$/chip-h",
         "$/M in",
         "$/M out",
-        "tok/J",
+        "tok/J (IT)",
     ):
         t.add_column(c)
     for row in r["rows"]:
-        p = row["parallelism"]
+        rank = str(row["rank"]) + (
+            "" if row["rank"] == 1 or not row["within_error_of_best"] else "~"
+        )
         t.add_row(
-            str(row["rank"]),
-            row["accelerator"],
-            row["chip_kind"],
+            rank,
+            _interval(
+                row["usd_per_request"],
+                row["usd_per_request_low"],
+                row["usd_per_request_high"],
+                "{:.3g}",
+            ),
+            row["accelerator"] + _validated_mark(row),
             str(row["chips"]),
-            f"tp{p['tp']} pp{p['pp']} dp{p['dp']} {row['weights']}/{row['kv']} b{row['batch']}",
-            f"{row['output_tokens_per_s_per_chip']:.0f}",
+            f"{_deployment_text(row)} {row['weights']}/{row['kv']}",
+            f"{row['output_tokens_per_s_per_chip']:,.0f}",
             f"{row['usd_per_chip_hour']:.2f}",
             f"{row['usd_per_million_input_tokens']:.3f}",
             f"{row['usd_per_million_output_tokens']:.3f}",
@@ -743,12 +815,20 @@ def cost(
             else f"{row['output_tokens_per_joule']:.2f}",
         )
     out.print(t)
+    out.print(
+        "ranked by USD per request; ~ = within error of the cheapest (80% intervals overlap)",
+        markup=False,
+        highlight=False,
+    )
     for sk in r["skipped"]:
         out.print(
             f"skipped {sk['accelerator']}: {sk['status']} ({sk['reason']})",
             markup=False,
             highlight=False,
         )
+    if not r["rows"]:
+        err.print("error: hardware: no chip could be costed for this question (see above)")
+        raise typer.Exit(2)
 
 
 @app.command()
@@ -761,8 +841,11 @@ def reasoning(
     samples: Annotated[int, typer.Option(help="Samples per query (best-of-K)")] = 1,
     input_len: Annotated[int, typer.Option(help="Prompt tokens")] = 1024,
     small_model: Annotated[str | None, typer.Option(help="A smaller model to compare")] = None,
-    ttft_p99: Annotated[float | None, typer.Option(help="TTFT limit in s")] = None,
-    tpot_p99: Annotated[float | None, typer.Option(help="TPOT limit in s")] = None,
+    weights: WeightsOpt = None,
+    kv: KvOpt = None,
+    precision: PrecisionOpt = None,
+    ttft_p99: TtftOpt = None,
+    tpot_p99: TpotOpt = None,
     set_: SetOpt = None,
     as_json: JsonOpt = False,
     catalog: CatalogOpt = None,
@@ -776,16 +859,26 @@ def reasoning(
         input_len=input_len,
         samples=samples,
         small_model=small_model,
-        ttft_limit_s=ttft_p99,
-        tpot_limit_s=tpot_p99,
+        weights=weights,
+        kv=kv,
+        precision=precision,
+        ttft_p99_s=ttft_p99,
+        tpot_p99_s=tpot_p99,
         overrides=_overrides(set_),
         catalog=api.get_catalog(catalog),
     )
     if as_json:
         emit_json(r)
         return
-    t = Table(title=f"{model} on {r['accelerator']}", title_justify="left")
-    for c in ("answer", "tokens out", "batch", "TPOT eff.", "latency", "$/query"):
+    t = Table(title=f"{model} on {r['accelerator']}" + _validated_mark(r), title_justify="left")
+    for c in (
+        "answer",
+        "tokens out",
+        "seqs decoding",
+        "mean TPOT",
+        "latency",
+        "$/query (80% interval)",
+    ):
         t.add_column(c)
     for key in ("direct", "reasoning", "small_model"):
         q = r.get(key)
@@ -794,10 +887,12 @@ def reasoning(
         t.add_row(
             q["label"],
             str(q["samples"] * (q["hidden_tokens"] + q["visible_tokens"])),
-            str(q["batch"]),
-            si(q["effective_tpot_s"], "s"),
+            f"{q['batch']:.0f}",
+            si(q["tpot_mean_s"], "s"),
             si(q["latency_s"], "s"),
-            f"{q['usd_per_query']:.5f}",
+            _interval(
+                q["usd_per_query"], q["usd_per_query_low"], q["usd_per_query_high"], "{:.5f}"
+            ),
         )
     out.print(t)
     f = r["factor_over_direct"]
@@ -907,13 +1002,42 @@ def report(
         Path, typer.Option("--out", help="Folder for report.html and the CSV files")
     ] = Path("siliconomics-report"),
     force: Annotated[bool, typer.Option(help="Overwrite report files already in --out")] = False,
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", help="Models to compare (repeat; default: the scenario's)"),
+    ] = None,
+    input_len: Annotated[int | None, typer.Option(help="Prompt tokens per request")] = None,
+    output_len: Annotated[int | None, typer.Option(help="Output tokens per request")] = None,
+    ttft_p99: TtftOpt = None,
+    tpot_p99: TpotOpt = None,
+    weights: WeightsOpt = None,
+    precision: PrecisionOpt = None,
+    set_: SetOpt = None,
+    catalog: CatalogOpt = None,
 ) -> None:
-    """GPU vs ASIC report: one self-contained HTML file with charts, and every table as CSV."""
+    """GPU vs ASIC report: one self-contained HTML file with charts, and every table as CSV.
+
+    The questions come from the report scenario (data/report/scenario.yaml, or
+    report/scenario.yaml in the --catalog overlay); the options override single fields.
+    """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from siliconomics import report as rep
 
-    rep.render.prepare_output(out_dir, force=force)  # fail before the minute of work
+    cat = api.get_catalog(catalog)
+    scenario = rep.load_scenario(cat, overlay=catalog).with_options(
+        models=model,
+        input_len=input_len,
+        output_len=output_len,
+        ttft_p99_s=ttft_p99,
+        tpot_p99_s=tpot_p99,
+        weights=weights,
+        precision=precision,
+        overrides=_overrides(set_),
+    )
+    scenario.check(cat)
+    # Fail before the work, not after it.
+    rep.render.prepare_output(out_dir, force=force, model_ids=scenario.models)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -922,8 +1046,14 @@ def report(
         console=err,
         transient=True,
     ) as bar:
-        task = bar.add_task("gathering figures", total=rep.step_count() + 1)
-        data = rep.gather(lambda label: bar.update(task, advance=1, description=label))
+        total = rep.step_count(scenario, cat) + rep.gather_prefetch_count(scenario, cat) + 1
+        task = bar.add_task("gathering figures", total=total)
+        data = rep.gather(
+            lambda label: bar.update(task, advance=1, description=label),
+            scenario=scenario,
+            catalog=cat,
+            overlay=str(catalog) if catalog else None,
+        )
         bar.update(task, description="writing HTML and CSV")
         written = rep.write_report(data, out_dir, force=force)
         bar.update(task, advance=1)

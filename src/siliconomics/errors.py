@@ -15,6 +15,26 @@ class SiliconomicsError(ValueError):
     """A user-facing error: one line, naming the field and what is allowed."""
 
 
+class DoesNotFit(SiliconomicsError):
+    """The model (with its KV cache) does not fit on the hardware in any allowed layout."""
+
+
+class UnsupportedFormat(SiliconomicsError):
+    """A numeric format the chip's datasheet does not list."""
+
+
+class SlaUnreachable(SiliconomicsError):
+    """No configuration meets the latency limits (simulated p99 under load)."""
+
+
+class MissingPrice(SiliconomicsError):
+    """No sourced purchase or rental price for the chip."""
+
+
+class MissingPower(SiliconomicsError):
+    """No sourced power figure for the chip or its system."""
+
+
 def unknown(field: str, value: object, allowed: Iterable[str]) -> SiliconomicsError:
     """Error for a value outside a closed set, listing the allowed values."""
     choices = sorted(allowed)

@@ -22,7 +22,9 @@ with the reason, never dropped silently. Errors are (predicted / measured - 1).
 from __future__ import annotations
 
 import csv
+import math
 import statistics
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from importlib.resources import files
@@ -38,6 +40,7 @@ from siliconomics.perf.config import Parallelism, Precision
 from siliconomics.perf.estimate import decode_step_s, prefill_s
 from siliconomics.perf.search import Operating, best, search
 from siliconomics.perf.timing import Hardware
+from siliconomics.perf.uncertainty import ErrorModel, build_error_model
 
 THROUGHPUT = "output_tokens_per_s"
 VLLM_DEFAULT_MAX_NUM_SEQS = 256  # source ENG-VLLM-SEQS
@@ -512,3 +515,32 @@ def summarise(points: list[Point]) -> dict[str, dict[str, dict[str, float]]]:
                 "points": len(analytic_same),
             }
     return out
+
+
+def is_train(row_id: str) -> bool:
+    """The calibration's training half: rows whose id hashes even (crc32). The other half
+    is held out; benchmarks/calibrate.py fits on this half only."""
+    return zlib.crc32(row_id.encode()) % 2 == 0
+
+
+_ERROR_MODELS: dict[int, tuple[Catalog, ErrorModel]] = {}
+
+
+def error_model(catalog: Catalog, report: Report | None = None) -> ErrorModel:
+    """Prediction intervals from the held-out analytic throughput residuals
+    (perf.uncertainty). Computed once per catalog (about a second) and kept."""
+    hit = _ERROR_MODELS.get(id(catalog))
+    if hit is not None and hit[0] is catalog:
+        return hit[1]
+    report = report or run(catalog, simulate=False)
+    residuals = []
+    for p in report.scored(THROUGHPUT):
+        if p.method != "analytic" or is_train(p.id) or not p.predicted:
+            continue
+        model = catalog.models.get(p.model)
+        residuals.append(
+            (p.vendor, bool(model and model.moe is not None), math.log(p.measured / p.predicted))
+        )
+    em = build_error_model(residuals)
+    _ERROR_MODELS[id(catalog)] = (catalog, em)
+    return em

@@ -51,7 +51,7 @@ from siliconomics.econ.assumptions import (
     NetworkProfile,
     default_assumptions,
 )
-from siliconomics.errors import SiliconomicsError, unknown
+from siliconomics.errors import MissingPower, MissingPrice, SiliconomicsError, unknown
 
 WATTS_PER_KW = 1000.0
 
@@ -293,7 +293,7 @@ def choose_chip_price(
             "catalog-latest",
             "latest catalog purchase price (median of that date); price basis not reviewed",
         )
-    raise SiliconomicsError(
+    raise MissingPrice(
         f"chip_price_usd: {accelerator} has no sourced purchase price (no entry in "
         f"prices/{accelerator}.yaml or in the econ defaults); pass chip_price_usd=... "
         "(--chip-price-usd) to cost it"
@@ -325,7 +325,7 @@ def it_power_per_chip(
         basis = f"chip tdp_w, basis chip, x (1 + host_power_overhead_fraction {f})"
         return chip.tdp_w * (1.0 + f), basis
     where = f"its system {system.id} has no sourced power" if system else "it has no system"
-    raise SiliconomicsError(
+    raise MissingPower(
         f"it_power_w_per_chip: {chip.id} has no sourced TDP and {where}; "
         "pass it_power_w_per_chip=... (--it-power-w) to cost it"
     )
@@ -349,22 +349,47 @@ def network_profile(
     return assumptions.network[fallback]
 
 
+def rental_median(catalog: Catalog, accelerator: str) -> tuple[float, str, tuple[str, ...]]:
+    """The market rental price: the median on-demand quote per chip-hour dated in the newest
+    year quoted, with that year and its sources. The one definition ``tco``'s market
+    comparison, ``cost --rental`` and the report use (reserved and spot quotes are other
+    products and would mix commitments into one figure)."""
+    quotes = [
+        p
+        for p in catalog.prices.get(accelerator, ())
+        if p.unit == "usd_per_chip_hour" and p.commitment == "on-demand"
+    ]
+    if not quotes:
+        raise MissingPrice(
+            f"rental price: no on-demand rental quote for {accelerator} in the catalog"
+        )
+    year = max(p.date[:4] for p in quotes)
+    recent = [p for p in quotes if p.date[:4] == year]
+    return (
+        median(p.value_usd for p in recent),
+        year,
+        tuple(sorted({p.source for p in recent})),
+    )
+
+
 def market_comparison(
     catalog: Catalog, accelerator: str, tco_usd_per_hour: float, *, latest_n: int = 5
 ) -> MarketComparison:
-    """The newest rental prices and the median of those dated in the newest year."""
+    """The newest rental quotes (any commitment) and the market median of
+    :func:`rental_median` (on-demand, newest year)."""
     points = [p for p in catalog.prices.get(accelerator, ()) if p.unit == "usd_per_chip_hour"]
     if not points:
         return MarketComparison((), None, None, None)
     points.sort(key=lambda p: _date_key(p.date), reverse=True)
-    newest_year = points[0].date[:4]
-    recent = [p.value_usd for p in points if p.date[:4] == newest_year]
-    med = median(recent)
     rows = tuple(
         RentalPoint(p.value_usd, p.date, p.provider or "", p.commitment or "", p.source)
         for p in points[:latest_n]
     )
-    return MarketComparison(rows, med, newest_year, tco_usd_per_hour / med)
+    try:
+        med, year, _ = rental_median(catalog, accelerator)
+    except MissingPrice:
+        return MarketComparison(rows, None, None, None)
+    return MarketComparison(rows, med, year, tco_usd_per_hour / med)
 
 
 # --------------------------------------------------------------------------- the model

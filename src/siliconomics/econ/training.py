@@ -45,7 +45,7 @@ from typing import Any
 
 from siliconomics.catalog.dtypes import DType
 from siliconomics.catalog.specs import Accelerator, ModelArch
-from siliconomics.econ.cost import ServingCost
+from siliconomics.econ.cost import PricedPoint
 from siliconomics.errors import SiliconomicsError
 from siliconomics.perf.workload import param_counts
 
@@ -271,7 +271,7 @@ def synthetic_loop(
     train_on_prompt: bool = False,
     verifier: ModelArch | None = None,
     causal: bool = True,
-    generation: ServingCost | None = None,
+    generation: PricedPoint | None = None,
     train_chip: Accelerator | None = None,
     train_mfu: float | None = None,
     train_dtype: str = "bf16",
@@ -313,16 +313,18 @@ def synthetic_loop(
     tr = training_flops(model, kept, seq_len=i + g, causal=causal)
     gen_h = tr_h = gen_usd = tr_usd = None
     if generation is not None:
-        if generation.output_len != g or generation.input_len != i:
+        op = generation.op
+        if op.output_tokens_mean != g or op.input_tokens_mean != i:
             raise SiliconomicsError(
                 "generation: serving result must be for input_len=prompt_tokens and "
                 "output_len=sample_tokens"
             )
+        c = generation.costs
         gen_usd = (
-            prompts * i * generation.usd_per_million_input_tokens
-            + samples * g * generation.usd_per_million_output_tokens
+            prompts * i * c.usd_per_million_input_tokens
+            + samples * g * c.usd_per_million_output_tokens
         ) / 1e6
-        gen_h = gen_usd / generation.tco.total_usd_per_hour
+        gen_h = gen_usd / generation.usd_per_chip_hour
     if train_chip is not None and train_mfu is not None:
         _check_mfu(train_mfu)
         tr_h = tr.total_flops / (train_chip.peak(DType(train_dtype)) * train_mfu) / 3600.0

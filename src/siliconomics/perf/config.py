@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from siliconomics.catalog.dtypes import COMPUTE_DTYPE, DType, KVFormat, WeightFormat
-from siliconomics.catalog.specs import ModelArch
-from siliconomics.errors import SiliconomicsError
+from siliconomics.catalog.specs import Accelerator, ModelArch
+from siliconomics.errors import SiliconomicsError, UnsupportedFormat
 
 ACTIVATION_BYTES = 2.0  # activations and attention math in bf16 (see perf.workload)
 
@@ -117,3 +119,93 @@ def default_weights(model: ModelArch, supports_fp4: bool, supports_fp8: bool) ->
     if model.checkpoint_dtype == "fp8":
         return WeightFormat.FP8 if supports_fp8 else WeightFormat.BF16
     return WeightFormat.BF16
+
+
+def runs(chip: Accelerator, prec: Precision) -> bool:
+    """Whether ``chip`` can run ``prec``: its GEMMs need a tensor-core format the datasheet
+    lists (int4 is weight-only and computes in bf16). This is the one place that decides
+    it; every command, the search and the report ask here."""
+    return prec.gemm_dtype in chip.peak_flop_per_s
+
+
+class PolicyName(StrEnum):
+    """Named precision policies (the ``--precision`` option)."""
+
+    PRODUCTION = "production"
+    FP4 = "fp4"
+    NATIVE = "native"
+
+
+@dataclass(frozen=True, slots=True)
+class PrecisionPolicy:
+    """Which weight and KV formats a chip is run at: one rule, used everywhere.
+
+    * ``production`` (the default): the format production engines deploy where the chip
+      has it: fp8 weights and fp8 KV cache on chips with fp8 tensor cores (TensorRT-LLM,
+      vLLM and SGLang FP8 deployments, and every Hopper/Blackwell MLPerf submission), else
+      bf16. A checkpoint released in 4 bits (gpt-oss MXFP4) stays at 4 bits: fp4 where the
+      chip has it, else weight-only int4 with bf16 math (:func:`default_weights`).
+    * ``fp4``: fp4 weights (fp8 KV) on chips with fp4 tensor cores, else ``production``:
+      a separate, labelled view, since fp4 changes accuracy as well as speed.
+    * ``native``: the released checkpoint's own format, or the nearest the chip runs
+      (:func:`default_weights`), with a bf16 KV cache.
+    * explicit ``weights`` / ``kv`` lists (``--weights``/``--kv``): exactly those, the
+      search picking the best; a format the chip cannot run is an error, never dropped.
+    """
+
+    name: str = PolicyName.PRODUCTION.value
+    weights: tuple[WeightFormat, ...] = ()
+    kv: tuple[KVFormat, ...] = ()
+
+    @classmethod
+    def make(
+        cls,
+        weights: Iterable[str] | None = None,
+        kv: Iterable[str] | None = None,
+        name: str | None = None,
+    ) -> PrecisionPolicy:
+        """From command-line values; explicit formats take precedence over the name."""
+        ws = tuple(dict.fromkeys(parse_weights(w) for w in weights or ()))
+        ks = tuple(dict.fromkeys(parse_kv(k) for k in kv or ()))
+        if name is None:
+            name = "explicit" if ws or ks else PolicyName.PRODUCTION.value
+        elif name not in {p.value for p in PolicyName}:
+            allowed = ", ".join(p.value for p in PolicyName)
+            raise SiliconomicsError(f"precision: unknown value {name!r}; allowed: {allowed}")
+        return cls(name, ws, ks)
+
+    @property
+    def label(self) -> str:
+        if self.name != "explicit":
+            return self.name
+        w = "|".join(f.value for f in self.weights) or "default"
+        k = "|".join(f.value for f in self.kv) or "default"
+        return f"weights {w}, kv {k}"
+
+    def _default(self, model: ModelArch, chip: Accelerator) -> Precision:
+        has = {str(d) for d in chip.peak_flop_per_s}
+        fp8, fp4 = "fp8" in has, "fp4" in has
+        native = default_weights(model, fp4, fp8)
+        if self.name == PolicyName.NATIVE.value:
+            return Precision(native, KVFormat.BF16)
+        kv = KVFormat.FP8 if fp8 else KVFormat.BF16
+        if self.name == PolicyName.FP4.value and fp4:
+            return Precision(WeightFormat.FP4, kv)
+        if native in (WeightFormat.FP4, WeightFormat.INT4):
+            return Precision(native, kv)
+        return Precision(WeightFormat.FP8 if fp8 else WeightFormat.BF16, kv)
+
+    def precisions(self, model: ModelArch, chip: Accelerator) -> list[Precision]:
+        """The formats to run ``model`` at on ``chip`` (the search picks among them)."""
+        default = self._default(model, chip)
+        ws = self.weights or (default.weights,)
+        ks = self.kv or (default.kv,)
+        out = [Precision(w, k) for w in ws for k in ks]
+        bad = [p for p in out if not runs(chip, p)]
+        if bad:
+            have = ", ".join(str(d) for d in chip.peak_flop_per_s) or "none"
+            raise UnsupportedFormat(
+                f"weights: {bad[0].weights.value} needs {bad[0].gemm_dtype} tensor cores, which "
+                f"{chip.id} does not have (its datasheet lists: {have})"
+            )
+        return out

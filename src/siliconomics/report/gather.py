@@ -13,7 +13,10 @@ cost-per-query columns. Everything else is copied from api answers.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,43 +24,12 @@ from typing import Any
 import numpy as np
 
 from siliconomics import api
+from siliconomics.catalog.api_prices import load_api_prices
+from siliconomics.catalog.loader import Catalog
 from siliconomics.econ.assumptions import default_assumptions, source_ids
 from siliconomics.errors import SiliconomicsError
-
-#: (catalog id, display name): the dense 70B and 8B and the large MoE of issue 6.
-MODELS: tuple[tuple[str, str], ...] = (
-    ("llama-3.1-70b", "Llama 3.1 70B"),
-    ("llama-3.1-8b", "Llama 3.1 8B"),
-    ("deepseek-r1", "DeepSeek-R1 (671B MoE)"),
-)
-INPUT_LEN = 1024
-OUTPUT_LEN = 1024
-#: The interactive SLA: p99 time to first token and time per output token.
-TTFT_LIMIT_S = 2.0
-TPOT_LIMIT_S = 0.050
-MODES = ("offline", "sla")
-
-HIDDEN_TOKENS = 8000
-VISIBLE_TOKENS = 500
-BEST_OF_K = 4
-#: Priced chips (a sourced purchase price and power) on which queries are costed.
-QUERY_CHIPS = ("nvidia-h100-sxm", "nvidia-b200", "nvidia-gb200", "amd-mi300x", "intel-gaudi3")
-SMALL_MODEL = "llama-3.1-8b"
-
-FRONTIER_MODEL = "llama-3.1-70b"
-FRONTIER_CHIPS = 8
-#: 8-chip systems (or 8 chips of an ASIC) for the throughput-vs-interactivity frontier;
-#: each is one simulation-backed search of about 1 s.
-FRONTIER_HARDWARE = (
-    "nvidia-hgx-h100",
-    "nvidia-hgx-h200",
-    "nvidia-hgx-b200",
-    "amd-mi300x-8gpu",
-    "amd-mi355x-8gpu",
-    "intel-gaudi3-8",
-    "aws-trainium2",
-    "google-tpu-v6e",
-)
+from siliconomics.report.scenario import Scenario, load_scenario
+from siliconomics.stamp import build_stamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +56,9 @@ class ReportData:
 
     made_utc: str
     settings: dict[str, Any]
+    scenario: Scenario
+    catalog: Catalog
+    prefetched: dict[str, tuple[str, Any]] = field(default_factory=dict)
     tables: dict[str, Table] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
     findings: list[str] = field(default_factory=list)
@@ -93,16 +68,31 @@ class ReportData:
 Progress = Callable[[str], None]
 
 
-def _sla(mode: str) -> dict[str, float | None]:
+MODES = ("offline", "sla")
+
+
+def models(data: ReportData) -> list[tuple[str, str]]:
+    """(catalog id, display name) of the scenario's models."""
+    return [(m, data.catalog.models[m].name) for m in data.scenario.models]
+
+
+def _question(data: ReportData, mode: str) -> dict[str, Any]:
+    """The api keyword arguments of the scenario's question in ``mode``."""
+    sc = data.scenario
+    q: dict[str, Any] = {
+        "input_len": sc.input_len,
+        "output_len": sc.output_len,
+        "weights": list(sc.weights) or None,
+        "precision": sc.precision,
+        "catalog": data.catalog,
+    }
     if mode == "sla":
-        return {"ttft_limit_s": TTFT_LIMIT_S, "tpot_limit_s": TPOT_LIMIT_S}
-    return {"ttft_limit_s": None, "tpot_limit_s": None}
+        q |= sc.sla
+    return q
 
 
 def _config(row: dict[str, Any]) -> str:
-    p = row["parallelism"]
-    par = " ".join(f"{k}{p[k]}" for k in ("tp", "pp", "ep", "dp") if k == "tp" or p[k] != 1)
-    return f"{par} {row['weights']}/{row['kv']} batch {row['batch']}"
+    return f"{_deployment(row)} seqs {row['max_num_seqs']}"
 
 
 def _deployment(p: dict[str, Any]) -> str:
@@ -143,60 +133,229 @@ def spearman(x: list[float | None], y: list[float]) -> float | None:
 # --------------------------------------------------------------------------- the plan
 
 
-def _steps() -> list[tuple[str, Callable[[ReportData], None]]]:
+def _steps(sc: Scenario, catalog: Catalog) -> list[tuple[str, Callable[[ReportData], None]]]:
     steps: list[tuple[str, Callable[[ReportData], None]]] = []
-    for model, name in MODELS:
+    for model in sc.models:
+        name = catalog.models[model].name if model in catalog.models else model
         for mode in MODES:
             label = "offline" if mode == "offline" else "interactive SLA"
             steps.append((f"{name}: cost and throughput, {label}", _chips_step(model, mode)))
     steps.append(("which specs decide it", _drivers))
-    for model, name in MODELS:
+    for model in sc.models:
+        name = catalog.models[model].name if model in catalog.models else model
         steps.append((f"{name}: reasoning vs direct per query", _reasoning_step(model)))
     steps.append(("reasoning and small-vs-large tables", _query_tables))
     steps.append(("TCO per chip-hour vs market rental", _tco))
-    for hw in FRONTIER_HARDWARE:
-        steps.append((f"frontier: {FRONTIER_CHIPS} x {hw}", _frontier_step(hw)))
+    for hw in sc.frontier_hardware:
+        steps.append((f"frontier: {sc.frontier_chips} x {hw}", _frontier_step(hw)))
     steps.append(("frontier table", _frontier_table))
-    steps.append(("accuracy (analytic validation)", _accuracy))
-    # After the accuracy step: the rental table tags each chip with its validation status.
+    steps.append(("accuracy (held-out validation)", _accuracy))
     steps.append(("cost at market rental prices", _rental_costs))
+    steps.append(("public API list prices", _api_prices))
     steps.append(("assumptions and sources", _assumptions))
     steps.append(("GPU vs ASIC tables and findings", _chip_tables))
     return steps
 
 
-def step_count() -> int:
+def step_count(scenario: Scenario | None = None, catalog: Catalog | None = None) -> int:
     """How many progress steps :func:`gather` reports (for a progress bar's total)."""
-    return len(_steps())
+    cat = catalog or api.get_catalog()
+    return len(_steps(scenario or load_scenario(cat), cat))
 
 
-def gather(progress: Progress | None = None, *, now: datetime | None = None) -> ReportData:
-    """Call the api for every figure of the report; ``progress(label)`` after each step."""
-    made = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
+def gather(
+    progress: Progress | None = None,
+    *,
+    scenario: Scenario | None = None,
+    catalog: Catalog | None = None,
+    overlay: str | None = None,
+    now: datetime | None = None,
+    jobs: int | None = None,
+) -> ReportData:
+    """Call the api for every figure of the report; ``progress(label)`` after each step.
+
+    The simulation-heavy calls (cost tables, reasoning, frontier searches) run first, on
+    ``jobs`` worker processes (default: the CPUs, at most 2 per core available); each
+    answer is the same as a direct api call's (the engine is deterministic), so the
+    report equals the commands."""
+    cat = catalog or api.get_catalog()
+    sc = scenario or load_scenario(cat)
+    sc.check(cat)
+    when = now or datetime.now(UTC)
+    made = when.strftime("%Y-%m-%d %H:%M UTC")
     data = ReportData(
         made_utc=made,
         settings={
-            "models": [m for m, _ in MODELS],
-            "input_len": INPUT_LEN,
-            "output_len": OUTPUT_LEN,
-            "ttft_limit_s": TTFT_LIMIT_S,
-            "tpot_limit_s": TPOT_LIMIT_S,
-            "hidden_tokens": HIDDEN_TOKENS,
-            "visible_tokens": VISIBLE_TOKENS,
-            "best_of_k": BEST_OF_K,
-            "frontier_model": FRONTIER_MODEL,
-            "frontier_chips": FRONTIER_CHIPS,
-            "frontier_hardware": list(FRONTIER_HARDWARE),
+            "models": list(sc.models),
+            "input_len": sc.input_len,
+            "output_len": sc.output_len,
+            "ttft_limit_s": sc.ttft_p99_s,
+            "tpot_limit_s": sc.tpot_p99_s,
+            "precision": sc.precision or "explicit: " + "|".join(sc.weights),
+            "hidden_tokens": sc.hidden_tokens,
+            "visible_tokens": sc.visible_tokens,
+            "best_of_k": sc.best_of_k,
+            "frontier_model": sc.frontier_model,
+            "frontier_chips": sc.frontier_chips,
+            "frontier_hardware": list(sc.frontier_hardware),
+            "overrides": dict(sc.overrides),
+            "catalog_overlay": overlay,
             "econ_as_of": default_assumptions().as_of,
+            "stamp": build_stamp(cat, now=when),
         },
+        scenario=sc,
+        catalog=cat,
     )
-    data.raw["catalog"] = api.get_catalog()
-    data.raw["accelerators"] = {r["id"]: r for r in api.catalog_list("accelerator")}
-    for label, step in _steps():
+    data.raw["catalog"] = cat
+    data.raw["accelerators"] = {r["id"]: r for r in api.catalog_list("accelerator", cat)}
+    _prefetch(data, jobs, progress)
+    for label, step in _steps(sc, cat):
         step(data)
         if progress is not None:
             progress(label)
     return data
+
+
+# --------------------------------------------------------------------------- api calls
+#
+# The heavy calls are planned once (key, api function, keyword arguments without the
+# catalog) so they can run in worker processes first and be looked up by the steps.
+
+
+def _cost_call(
+    data: ReportData, model: str, mode: str, *, rental: bool = False
+) -> tuple[str, dict[str, Any]]:
+    kw = {k: v for k, v in _question(data, mode).items() if k != "catalog"}
+    kw |= {
+        "hardware": data.scenario.hardware_ids(data.catalog),
+        "overrides": dict(data.scenario.overrides) or None,
+        "rental": rental,
+    }
+    return f"cost/{model}/{mode}/{'rental' if rental else 'tco'}", {"model": model, **kw}
+
+
+def _reasoning_call(data: ReportData, model: str, hw: str, k: int) -> tuple[str, dict[str, Any]]:
+    sc = data.scenario
+    small = sc.small_model if model == sc.models[0] and sc.small_model != model else None
+    return f"reasoning/{model}/{hw}/{k}", {
+        "model": model,
+        "hardware": hw,
+        "hidden_tokens": sc.hidden_tokens,
+        "visible_tokens": sc.visible_tokens,
+        "input_len": sc.input_len,
+        "samples": k,
+        "small_model": small,
+        "weights": list(sc.weights) or None,
+        "precision": sc.precision,
+        "overrides": dict(sc.overrides) or None,
+    }
+
+
+def _frontier_call(data: ReportData, hw: str) -> tuple[str, dict[str, Any]]:
+    sc = data.scenario
+    return f"frontier/{hw}", {
+        "model": sc.frontier_model,
+        "hardware": hw,
+        "chips": sc.frontier_chips,
+        "input_len": sc.input_len,
+        "output_len": sc.output_len,
+        "weights": list(sc.weights) or None,
+        "precision": sc.precision,
+        "ttft_p99_s": sc.ttft_p99_s,
+        "tpot_p99_s": sc.tpot_p99_s,
+    }
+
+
+Call = tuple[str, str, dict[str, Any]]
+
+
+def _plan(data: ReportData) -> list[list[Call]]:
+    """Every heavy call of the report as (key, api function, keyword arguments), in groups
+    that share operating points (so one worker's engine cache serves the whole group), the
+    slowest groups first: a model's SLA, offline and rental cost tables; a chip's
+    frontier; a model's reasoning on a chip at every best-of-K."""
+    sc = data.scenario
+    groups: list[list[Call]] = []
+    for model in reversed(sc.models):
+        group: list[Call] = [
+            ("cost", *_cost_call(data, model, "sla")),
+            ("cost", *_cost_call(data, model, "offline")),
+        ]
+        if model == sc.frontier_model:
+            group.append(("cost", *_cost_call(data, model, "offline", rental=True)))
+        groups.append(group)
+    for hw in sc.frontier_hardware:
+        groups.append([("throughput", *_frontier_call(data, hw))])
+    for model in sc.models:
+        for hw in sc.query_chips:
+            groups.append(
+                [("reasoning", *_reasoning_call(data, model, hw, k)) for k in (1, sc.best_of_k)]
+            )
+    return [[(key, fn, kw) for fn, key, kw in g] for g in groups]
+
+
+def _call(data: ReportData, key: str, fn: str, kw: dict[str, Any]) -> dict[str, Any]:
+    """The prefetched answer of a planned call, else the api's answer now."""
+    hit = data.prefetched.get(key)
+    if hit is None:
+        out: dict[str, Any] = getattr(api, fn)(**kw, catalog=data.catalog)
+        return out
+    status, value = hit
+    if status == "error":
+        raise SiliconomicsError(value)
+    result: dict[str, Any] = value
+    return result
+
+
+#: The catalog worker processes use: set before the pool forks, so it is inherited.
+_WORKER_CATALOG: list[Catalog] = []
+
+
+def _work(group: list[Call]) -> list[tuple[str, tuple[str, Any]]]:
+    out: list[tuple[str, tuple[str, Any]]] = []
+    for key, fn, kw in group:
+        try:
+            out.append((key, ("ok", getattr(api, fn)(**kw, catalog=_WORKER_CATALOG[0]))))
+        except SiliconomicsError as exc:
+            out.append((key, ("error", str(exc))))
+    return out
+
+
+def _jobs(jobs: int | None) -> int:
+    if jobs is not None:
+        return max(1, jobs)
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
+
+
+def _prefetch(data: ReportData, jobs: int | None, progress: Progress | None) -> None:
+    """Run the planned calls on worker processes (forked, so the catalog is inherited)."""
+    n = _jobs(jobs)
+    plan = _plan(data)
+    if n < 2:
+        return
+    api.error_model(data.catalog)  # once, before the fork: the workers inherit it
+    _WORKER_CATALOG[:] = [data.catalog]
+    ctx = multiprocessing.get_context("fork")
+    try:
+        with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
+            futures = [pool.submit(_work, group) for group in plan]
+            for fut in as_completed(futures):
+                for key, answer in fut.result():
+                    data.prefetched[key] = answer
+                    if progress is not None:
+                        progress(f"simulated {key}")
+    finally:
+        _WORKER_CATALOG.clear()
+
+
+def prefetch_count(scenario: Scenario, catalog: Catalog, jobs: int | None = None) -> int:
+    """Progress steps the prefetch reports (0 when it runs in this process)."""
+    if _jobs(jobs) < 2:
+        return 0
+    stub = ReportData("", {}, scenario, catalog)
+    return sum(len(g) for g in _plan(stub))
 
 
 # --------------------------------------------------------------------------- GPU vs ASIC
@@ -204,9 +363,10 @@ def gather(progress: Progress | None = None, *, now: datetime | None = None) -> 
 
 def _chips_step(model: str, mode: str) -> Callable[[ReportData], None]:
     def run(data: ReportData) -> None:
-        kw = {"input_len": INPUT_LEN, "output_len": OUTPUT_LEN, **_sla(mode)}
-        data.raw[f"cost/{model}/{mode}"] = api.cost(model, **kw)  # type: ignore[arg-type]
-        data.raw[f"perf/{model}/{mode}"] = api.performance(model, **kw)  # type: ignore[arg-type]
+        key, kw = _cost_call(data, model, mode)
+        c = _call(data, key, "cost", kw)
+        data.raw[f"cost/{model}/{mode}"] = c
+        data.raw[f"perf/{model}/{mode}"] = api.performance_of(c)
 
     return run
 
@@ -214,14 +374,18 @@ def _chips_step(model: str, mode: str) -> Callable[[ReportData], None]:
 CHIP_COLUMNS = (
     Column("accelerator", "chip"),
     Column("chip_kind", "kind"),
-    Column("cost_rank_offline", "cost rank, offline", "{:.0f}"),
-    Column("cost_rank_sla", "cost rank, SLA", "{:.0f}"),
+    Column("validation", "validation"),
+    Column("cost_rank_offline", "cost rank, offline (by USD / request)", "{:.0f}"),
+    Column("usd_per_request_offline", "USD / request, offline", "{:.3g}"),
+    Column("within_error_offline", "within error of the cheapest, offline"),
+    Column("cost_rank_sla", "cost rank, SLA (by USD / request)", "{:.0f}"),
+    Column("usd_per_request_sla", "USD / request, SLA", "{:.3g}"),
     Column("usd_per_million_output_tokens_offline", "USD / M output tokens, offline", "{:.3f}"),
     Column("usd_per_million_output_tokens_sla", "USD / M output tokens, SLA", "{:.3f}"),
     Column("output_tokens_per_s_per_chip_offline", "output tok/s per chip, offline", "{:,.0f}"),
     Column("output_tokens_per_s_per_chip_sla", "output tok/s per chip, SLA", "{:,.0f}"),
-    Column("output_tokens_per_joule_offline", "output tok/J, offline", "{:.2f}"),
-    Column("output_tokens_per_joule_sla", "output tok/J, SLA", "{:.2f}"),
+    Column("output_tokens_per_joule_offline", "output tok/J (IT power), offline", "{:.2f}"),
+    Column("output_tokens_per_joule_sla", "output tok/J (IT power), SLA", "{:.2f}"),
     Column("usd_per_chip_hour", "TCO USD / chip-hour", "{:.2f}"),
     Column("output_tokens_per_capex_usd_offline", "lifetime output tokens / capex USD", "{:,.0f}"),
     Column("chips_offline", "chips per replica, offline", "{:.0f}"),
@@ -230,6 +394,27 @@ CHIP_COLUMNS = (
     Column("cost_status", "cost"),
 )
 
+_INTERVAL_KEYS = (
+    "usd_per_request",
+    "usd_per_million_output_tokens",
+    "output_tokens_per_s_per_chip",
+    "output_tokens_per_joule",
+)
+
+
+def _with_interval(r: dict[str, Any], src: dict[str, Any], key: str, mode: str) -> None:
+    r[f"{key}_{mode}"] = src.get(key)
+    if src.get(f"{key}_low") is not None:
+        r[f"{key}_{mode}_low"] = src[f"{key}_low"]
+        r[f"{key}_{mode}_high"] = src[f"{key}_high"]
+
+
+def _validation_text(row: dict[str, Any]) -> str:
+    iv = row["interval"]
+    if not row["validated"]:
+        return "unvalidated: no published measurements of its family (prior efficiencies)"
+    return f"validated: {iv['group']}, {iv['points']} held-out points"
+
 
 def _chip_table(data: ReportData, model: str, name: str) -> Table:
     rows: dict[str, dict[str, Any]] = {}
@@ -237,26 +422,29 @@ def _chip_table(data: ReportData, model: str, name: str) -> Table:
         for p in data.raw[f"perf/{model}/{mode}"]["rows"]:
             r = rows.setdefault(
                 p["accelerator"],
-                {"accelerator": p["accelerator"], "chip_kind": p["chip_kind"]},
+                {
+                    "accelerator": p["accelerator"],
+                    "chip_kind": p["chip_kind"],
+                    "validation": _validation_text(p),
+                },
             )
-            r[f"output_tokens_per_s_per_chip_{mode}"] = p["output_tokens_per_s_per_chip"]
-            r[f"output_tokens_per_joule_{mode}"] = p["output_tokens_per_joule"]
+            for key in ("output_tokens_per_s_per_chip", "output_tokens_per_joule"):
+                _with_interval(r, p, key, mode)
             r[f"chips_{mode}"] = p["chips"]
             r[f"config_{mode}"] = _config(p)
         c = data.raw[f"cost/{model}/{mode}"]
         for row in c["rows"]:
-            r = rows.setdefault(
-                row["accelerator"],
-                {"accelerator": row["accelerator"], "chip_kind": row["chip_kind"]},
-            )
+            r = rows[row["accelerator"]]
             r[f"cost_rank_{mode}"] = row["rank"]
-            r[f"usd_per_million_output_tokens_{mode}"] = row["usd_per_million_output_tokens"]
+            for key in ("usd_per_request", "usd_per_million_output_tokens"):
+                _with_interval(r, row, key, mode)
+            r[f"within_error_{mode}"] = "yes" if row["within_error_of_best"] else "no"
             r["usd_per_chip_hour"] = row["usd_per_chip_hour"]
             if mode == "offline":
                 r["output_tokens_per_capex_usd_offline"] = row["output_tokens_per_capex_usd"]
-        for sk in c["skipped"]:
-            if sk["accelerator"] in rows and sk["status"] != "cannot_run":
-                rows[sk["accelerator"]]["cost_status"] = sk["status"].replace("_", " ")
+        for un in c["unpriced"]:
+            if un["accelerator"] in rows:
+                rows[un["accelerator"]]["cost_status"] = un["cost_status"].replace("_", " ")
     for r in rows.values():
         r.setdefault("cost_status", "costed" if "cost_rank_offline" in r else "-")
     ordered = sorted(
@@ -267,22 +455,28 @@ def _chip_table(data: ReportData, model: str, name: str) -> Table:
             r["accelerator"],
         ),
     )
+    sc = data.scenario
     return Table(
         f"chips_{model}",
-        f"{name}: every chip that can run it ({INPUT_LEN} in / {OUTPUT_LEN} out tokens)",
+        f"{name}: every chip that can run it ({sc.input_len} in / {sc.output_len} out tokens, "
+        f"{data.settings['precision']} precision)",
         CHIP_COLUMNS,
         ordered,
         note=(
-            "Offline = best throughput, no latency limit. SLA = p99 TTFT <= "
-            f"{TTFT_LIMIT_S:g} s and TPOT <= {TPOT_LIMIT_S * 1e3:g} ms. Chips without a sourced "
-            "price have throughput and (where power is sourced) tokens per joule but no cost."
+            "Every figure is an operating point of the one engine (simulated), with its 80% "
+            "interval from held-out validation residuals in brackets. Offline = best "
+            f"throughput, no latency limit. SLA = simulated p99 TTFT <= {sc.ttft_p99_s:g} s and "
+            f"p99 TPOT <= {sc.tpot_p99_s * 1e3:g} ms under load. Ranked by USD per request "
+            "(input and output); 'within error' = its cost interval overlaps the cheapest "
+            "chip's. Chips without a sourced price have throughput and (where power is "
+            "sourced) tokens per joule but no cost."
         ),
     )
 
 
 def _skipped_table(data: ReportData) -> Table:
     rows: list[dict[str, Any]] = []
-    for model, _ in MODELS:
+    for model, _ in models(data):
         runs = {p["accelerator"] for p in data.raw[f"perf/{model}/offline"]["rows"]}
         for sk in data.raw[f"cost/{model}/offline"]["skipped"]:
             if sk["status"] != "cannot_run" and sk["accelerator"] in runs:
@@ -299,7 +493,7 @@ def _skipped_table(data: ReportData) -> Table:
         offline = {p["accelerator"] for p in data.raw[f"perf/{model}/offline"]["rows"]}
         for sk in data.raw[f"perf/{model}/sla"]["skipped"]:
             if sk["accelerator"] in offline:
-                rows.append({"model": model, **sk, "status": "misses_sla"})
+                rows.append({"model": model, **sk})
     return Table(
         "skipped",
         "Chips left out, and why",
@@ -320,62 +514,69 @@ def _skipped_table(data: ReportData) -> Table:
 
 
 def _chip_tables(data: ReportData) -> None:
-    for model, name in MODELS:
+    for model, name in models(data):
         t = _chip_table(data, model, name)
         data.tables[t.name] = t
     data.tables["skipped"] = _skipped_table(data)
     data.findings = _findings(data)
 
 
-def _validation_tag(data: ReportData, chip: str) -> str:
-    """How far this chip's figures can be trusted, from the validation set ('' = validated)."""
-    status = data.raw.get("chip_validation", {}).get(chip)
-    if status is None:
-        return "unvalidated: no published measurement of it in the validation set"
-    err, n = status
-    if err > 0.3:
-        return f"validated on {n} points with a median error of {err:.0%}: treat as an upper bound"
-    return ""
-
-
-def _caveats(data: ReportData, chips: list[str]) -> str:
-    """One sentence naming the chips of a finding whose figures are not validated."""
-    notes = []
-    for chip in dict.fromkeys(chips):
-        tag = _validation_tag(data, chip)
-        if tag:
-            notes.append(f"{chip} is {tag}")
-    return f" <i>Caveat: {'; '.join(notes)}.</i>" if notes else ""
+def _winner(rows: list[dict[str, Any]], key: str) -> tuple[str, list[str]]:
+    """The cheapest row's chip if it wins at the conservative end of its interval (its
+    high cost below every other chip's central cost), and the chips within error of it."""
+    if not rows:
+        return "", []
+    best = rows[0]
+    within = [r["accelerator"] for r in rows[1:] if r["within_error_of_best"]]
+    clear = all(best[f"{key}_high"] < r[key] for r in rows[1:])
+    return (best["accelerator"] if clear else ""), within
 
 
 def _findings(data: ReportData) -> list[str]:
     out: list[str] = []
-    for model, name in MODELS:
+    for model, name in models(data):
         parts = []
-        named: list[str] = []
         for mode, label in (("offline", "offline"), ("sla", "at the SLA")):
             rows = data.raw[f"cost/{model}/{mode}"]["rows"]
-            if rows:
-                r = rows[0]
-                named.append(r["accelerator"])
-                parts.append(
-                    f"{label} {r['accelerator']} at "
-                    f"{r['usd_per_million_output_tokens']:.3f} USD per million output tokens"
-                )
-        fast = data.raw[f"perf/{model}/offline"]["rows"]
-        text = f"<b>{name}</b>: cheapest priced chip " + "; ".join(parts) + "."
-        if fast:
-            f = fast[0]
-            text += (
-                f" Most output tokens/s per chip (offline, priced or not): {f['accelerator']} "
-                f"({f['chip_kind'].upper()}) at {f['output_tokens_per_s_per_chip']:,.0f} tok/s."
+            if not rows:
+                parts.append(f"{label}: no priced chip meets it")
+                continue
+            winner, within = _winner(rows, "usd_per_request")
+            r = rows[0]
+            cost = (
+                f"{r['usd_per_million_output_tokens']:.3f} USD per million output tokens "
+                f"({r['usd_per_million_output_tokens_low']:.3f}-"
+                f"{r['usd_per_million_output_tokens_high']:.3f})"
             )
-            named.append(f["accelerator"])
-        out.append(text + _caveats(data, named))
+            if winner:
+                parts.append(f"{label} {winner} is cheapest even at the pessimistic end, {cost}")
+            else:
+                tied = ", ".join([r["accelerator"], *within])
+                parts.append(
+                    f"{label} no clear winner: {tied} are within error of each other (lowest "
+                    f"central estimate {r['accelerator']}, {cost}"
+                    + ("; UNVALIDATED" if not r["validated"] else "")
+                    + ")"
+                )
+        text = f"<b>{name}</b>: " + "; ".join(parts) + "."
+        unval = sorted(
+            {p["accelerator"] for p in data.raw[f"perf/{model}/offline"]["rows"]}
+            - {
+                p["accelerator"]
+                for p in data.raw[f"perf/{model}/offline"]["rows"]
+                if p["validated"]
+            }
+        )
+        if unval:
+            text += (
+                f" <i>Unvalidated (no published measurements; prior efficiencies and the widest "
+                f"interval): {', '.join(unval)}.</i>"
+            )
+        out.append(text)
     unpriced = sorted(
         {
             sk["accelerator"]
-            for model, _ in MODELS
+            for model, _ in models(data)
             for sk in data.raw[f"cost/{model}/offline"]["skipped"]
             if sk["status"] in ("missing_price", "missing_power")
         }
@@ -388,10 +589,12 @@ def _findings(data: ReportData) -> list[str]:
     rq = data.raw.get("reasoning_rows", [])
     factors = [r["factor_total"] for r in rq if r["samples"] == 1]
     if factors:
+        sc = data.scenario
         out.append(
-            f"<b>Reasoning</b> ({HIDDEN_TOKENS:,} hidden + {VISIBLE_TOKENS} visible tokens) "
-            f"costs {min(factors):.0f}x to {max(factors):.0f}x a direct {VISIBLE_TOKENS}-token "
-            f"answer per query, against {(HIDDEN_TOKENS + VISIBLE_TOKENS) / VISIBLE_TOKENS:.0f}x "
+            f"<b>Reasoning</b> ({sc.hidden_tokens:,} hidden + {sc.visible_tokens} visible tokens) "
+            f"costs {min(factors):.0f}x to {max(factors):.0f}x a direct {sc.visible_tokens}-token "
+            f"answer per query, against "
+            f"{(sc.hidden_tokens + sc.visible_tokens) / sc.visible_tokens:.0f}x "
             "the tokens: the rest is the batch lost to the larger KV cache."
         )
     return out
@@ -410,7 +613,7 @@ SPECS = (
 def _drivers(data: ReportData) -> None:
     accs = data.raw["accelerators"]
     spec_rows: dict[str, dict[str, Any]] = {}
-    for model, _ in MODELS:
+    for model, _ in models(data):
         for row in data.raw[f"cost/{model}/offline"]["rows"]:
             a = accs[row["accelerator"]]
             usd_h = row["usd_per_chip_hour"]
@@ -450,7 +653,7 @@ def _drivers(data: ReportData) -> None:
         note="Specs from the catalog (api.catalog_list); TCO per chip-hour from api.cost.",
     )
     corr_rows: list[dict[str, Any]] = []
-    for model, _ in MODELS:
+    for model, _ in models(data):
         for mode in MODES:
             rows = data.raw[f"cost/{model}/{mode}"]["rows"]
             cost = [r["usd_per_million_output_tokens"] for r in rows]
@@ -500,12 +703,12 @@ def _drivers(data: ReportData) -> None:
             "+1 for tokens/s means more spec, more throughput. Few chips: read as a tendency."
         ),
     )
-    data.drivers_text = _drivers_text(corr_rows)
+    data.drivers_text = _drivers_text(data, corr_rows)
 
 
-def _drivers_text(corr_rows: list[dict[str, Any]]) -> list[str]:
+def _drivers_text(data: ReportData, corr_rows: list[dict[str, Any]]) -> list[str]:
     out = []
-    for model, name in MODELS:
+    for model, name in models(data):
         cost = [
             r
             for r in corr_rows
@@ -545,19 +748,11 @@ def _drivers_text(corr_rows: list[dict[str, Any]]) -> list[str]:
 
 def _reasoning_step(model: str) -> Callable[[ReportData], None]:
     def run(data: ReportData) -> None:
-        for hw in QUERY_CHIPS:
-            for k in (1, BEST_OF_K):
-                key = f"reasoning/{model}/{hw}/{k}"
+        for hw in data.scenario.query_chips:
+            for k in (1, data.scenario.best_of_k):
+                key, kw = _reasoning_call(data, model, hw, k)
                 try:
-                    data.raw[key] = api.reasoning(
-                        model,
-                        hw,
-                        hidden_tokens=HIDDEN_TOKENS,
-                        visible_tokens=VISIBLE_TOKENS,
-                        input_len=INPUT_LEN,
-                        samples=k,
-                        small_model=SMALL_MODEL if model == "llama-3.1-70b" else None,
-                    )
+                    data.raw[key] = _call(data, key, "reasoning", kw)
                 except SiliconomicsError as exc:
                     data.raw[key] = {"error": str(exc)}
 
@@ -565,11 +760,12 @@ def _reasoning_step(model: str) -> Callable[[ReportData], None]:
 
 
 def _query_tables(data: ReportData) -> None:
+    sc = data.scenario
     rows: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
-    for model, _ in MODELS:
-        for hw in QUERY_CHIPS:
-            for k in (1, BEST_OF_K):
+    for model, _ in models(data):
+        for hw in data.scenario.query_chips:
+            for k in (1, data.scenario.best_of_k):
                 r = data.raw[f"reasoning/{model}/{hw}/{k}"]
                 if "error" in r:
                     if k == 1:
@@ -600,8 +796,8 @@ def _query_tables(data: ReportData) -> None:
     data.raw["reasoning_skipped"] = skipped
     data.tables["reasoning"] = Table(
         "reasoning",
-        f"Cost per query: reasoning ({HIDDEN_TOKENS:,} hidden + {VISIBLE_TOKENS} visible "
-        f"tokens, {INPUT_LEN}-token prompt) vs a direct {VISIBLE_TOKENS}-token answer",
+        f"Cost per query: reasoning ({sc.hidden_tokens:,} hidden + {sc.visible_tokens} visible "
+        f"tokens, {sc.input_len}-token prompt) vs a direct {sc.visible_tokens}-token answer",
         (
             Column("model", "model"),
             Column("accelerator", "chip"),
@@ -622,14 +818,14 @@ def _query_tables(data: ReportData) -> None:
         rows,
         note=(
             "total = more tokens x lost batch x step time x chips x samples (api.reasoning). "
-            f"Best-of-{BEST_OF_K} decodes {BEST_OF_K} samples that share one prefill. Offline "
-            "operating point (no latency limit)."
+            f"Best-of-{sc.best_of_k} decodes {sc.best_of_k} samples that share one prefill. "
+            "Offline operating point (no latency limit)."
         ),
     )
     small_rows: list[dict[str, Any]] = []
-    for hw in QUERY_CHIPS:
+    for hw in data.scenario.query_chips:
         row: dict[str, Any] = {"accelerator": hw}
-        for model, _ in MODELS:
+        for model, _ in models(data):
             r = data.raw[f"reasoning/{model}/{hw}/1"]
             if "error" in r:
                 continue
@@ -641,7 +837,7 @@ def _query_tables(data: ReportData) -> None:
             row["ratio_70b_over_8b_direct"] = row[big] / row[small]
         small_rows.append(row)
     cols = [Column("accelerator", "chip")]
-    for model, name in MODELS:
+    for model, name in models(data):
         cols += [
             Column(f"{model}_chips", f"{name}: chips per replica", "{:.0f}"),
             Column(f"{model}_direct_usd_per_query", f"{name}: direct USD / query", "{:.5f}"),
@@ -654,10 +850,10 @@ def _query_tables(data: ReportData) -> None:
         tuple(cols),
         small_rows,
         note=(
-            f"Direct = {VISIBLE_TOKENS} output tokens; reasoning = {HIDDEN_TOKENS:,} + "
-            f"{VISIBLE_TOKENS}; {INPUT_LEN}-token prompt. Chips per replica = the fewest chips "
-            "the model's cost-optimal configuration uses (1 = it fits on one chip). Blank: the "
-            "model does not run on that chip."
+            f"Direct = {sc.visible_tokens} output tokens; reasoning = {sc.hidden_tokens:,} + "
+            f"{sc.visible_tokens}; {sc.input_len}-token prompt. Chips per replica = the fewest "
+            "chips the model's cost-optimal configuration uses (1 = it fits on one chip). "
+            "Blank: the model does not run on that chip."
         ),
     )
 
@@ -671,7 +867,7 @@ def _tco(data: ReportData) -> None:
     rentals: list[dict[str, Any]] = []
     for acc in sorted(data.raw["accelerators"]):
         try:
-            t = api.tco(acc)
+            t = api.tco(acc, overrides=dict(data.scenario.overrides) or None, catalog=data.catalog)
         except SiliconomicsError as exc:
             skipped.append({"accelerator": acc, "reason": str(exc)})
             continue
@@ -758,50 +954,92 @@ RENTAL_COLUMNS = (
 
 def _rental_costs(data: ReportData) -> None:
     """The renter's view: every chip with an on-demand rental quote, TPUs included."""
-    r = api.rental_cost(FRONTIER_MODEL, input_len=INPUT_LEN, output_len=OUTPUT_LEN)
-    rows = []
-    for row in r["rows"]:
-        tag = _validation_tag(data, row["accelerator"])
-        rows.append(
-            {
-                **row,
-                "validation": tag or "validated",
-            }
-        )
+    sc = data.scenario
+    key, kw = _cost_call(data, sc.frontier_model, "offline", rental=True)
+    r = _call(data, key, "cost", kw)
+    rows = [{**row, "validation": _validation_text(row)} for row in r["rows"]]
     data.tables["rental_costs"] = Table(
         "rental_costs",
-        f"{FRONTIER_MODEL}, offline, priced at the median on-demand rental rate of the newest "
+        f"{sc.frontier_model}, offline, priced at the median on-demand rental rate of the newest "
         "year quoted (the renter's view; margins included, so GPUs and TPUs compare as rented)",
         RENTAL_COLUMNS,
         rows,
     )
 
 
+def _api_prices(data: ReportData) -> None:
+    """Public API list prices for the scenario's models beside our offline cost."""
+    ours = {
+        m: data.raw[f"cost/{m}/offline"]["rows"][0]
+        for m in data.scenario.models
+        if data.raw[f"cost/{m}/offline"]["rows"]
+    }
+    rows = []
+    for p in load_api_prices(data.catalog):
+        if p.model not in data.scenario.models:
+            continue
+        best = ours.get(p.model)
+        rows.append(
+            {
+                "model": p.model,
+                "provider": p.provider,
+                "date": p.date,
+                "list_usd_per_million_input_tokens": p.usd_per_million_input_tokens,
+                "list_usd_per_million_output_tokens": p.usd_per_million_output_tokens,
+                "source": p.output_source,
+                "our_cheapest_chip": best["accelerator"] if best else None,
+                "our_usd_per_million_output_tokens": (
+                    best["usd_per_million_output_tokens"] if best else None
+                ),
+                "our_usd_per_million_output_tokens_low": (
+                    best["usd_per_million_output_tokens_low"] if best else None
+                ),
+                "our_usd_per_million_output_tokens_high": (
+                    best["usd_per_million_output_tokens_high"] if best else None
+                ),
+            }
+        )
+    rows.sort(key=lambda r: (r["model"], r["list_usd_per_million_output_tokens"]))
+    data.tables["api_prices"] = Table(
+        "api_prices",
+        "Public API list prices for the same open models, beside our cost per token",
+        (
+            Column("model", "model"),
+            Column("provider", "provider"),
+            Column("date", "price dated"),
+            Column("list_usd_per_million_input_tokens", "list USD / M input", "{:.3f}"),
+            Column("list_usd_per_million_output_tokens", "list USD / M output", "{:.3f}"),
+            Column("our_cheapest_chip", "our cheapest chip (offline)"),
+            Column("our_usd_per_million_output_tokens", "our USD / M output (TCO)", "{:.3f}"),
+            Column("source", "source"),
+        ),
+        rows,
+        note=(
+            "List prices as published by each provider (dated, sourced). Our figure is the "
+            "owner's TCO at the cheapest chip's offline operating point, without margin, sales "
+            "or idle capacity: the gap is the provider's gross margin plus utilisation."
+        ),
+    )
+
+
 def _frontier_step(hw: str) -> Callable[[ReportData], None]:
     def run(data: ReportData) -> None:
         try:
-            r = api.throughput(
-                FRONTIER_MODEL,
-                hw,
-                FRONTIER_CHIPS,
-                input_len=INPUT_LEN,
-                output_len=OUTPUT_LEN,
-                ttft_p99_s=TTFT_LIMIT_S,
-                tpot_p99_s=TPOT_LIMIT_S,
-            )
+            key, kw = _frontier_call(data, hw)
+            r = _call(data, key, "throughput", kw)
         except SiliconomicsError as exc:
             data.raw[f"frontier/{hw}"] = {"error": str(exc)}
             return
-        r.pop("_result", None)
         data.raw[f"frontier/{hw}"] = r
 
     return run
 
 
 def _frontier_table(data: ReportData) -> None:
+    sc = data.scenario
     points: list[dict[str, Any]] = []
     best: list[dict[str, Any]] = []
-    for hw in FRONTIER_HARDWARE:
+    for hw in data.scenario.frontier_hardware:
         r = data.raw[f"frontier/{hw}"]
         if "error" in r:
             best.append({"hardware": hw, "which": "error", "deployment": r["error"]})
@@ -824,7 +1062,7 @@ def _frontier_table(data: ReportData) -> None:
     )
     data.tables["frontier_best"] = Table(
         "frontier_best",
-        f"Best configuration per system, {FRONTIER_MODEL} on {FRONTIER_CHIPS} chips "
+        f"Best configuration per system, {sc.frontier_model} on {sc.frontier_chips} chips "
         "(serving simulator)",
         (Column("which", "best"), *cols),
         best,
@@ -853,7 +1091,7 @@ def _frontier_row(hw: str, p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _accuracy(data: ReportData) -> None:
-    v = api.validate(simulate=False)
+    v = api.validate(data.catalog, simulate=False)
     rows = []
     for group in ("overall", "vendor", "phase", "scenario"):
         for name, s in v["summary"].get(group, {}).items():
@@ -943,7 +1181,7 @@ def _assumptions(data: ReportData) -> None:
             used.add(t["chip_price"]["source"])
             used |= {p["source"] for p in t["market"]["latest"]}
     shown: set[str] = set()
-    for model, _ in MODELS:
+    for model, _ in models(data):
         shown |= {p["accelerator"] for p in data.raw[f"perf/{model}/offline"]["rows"]}
     for acc in sorted(shown):
         used |= set(api.catalog_show(acc, cat)["sources"])

@@ -9,7 +9,7 @@ The tables (sortable headers, intervals, source links, badges) are drawn by
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,21 +18,7 @@ import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from siliconomics.errors import SiliconomicsError
-from siliconomics.report.gather import (
-    BEST_OF_K,
-    FRONTIER_CHIPS,
-    FRONTIER_HARDWARE,
-    FRONTIER_MODEL,
-    HIDDEN_TOKENS,
-    INPUT_LEN,
-    MODELS,
-    OUTPUT_LEN,
-    QUERY_CHIPS,
-    TPOT_LIMIT_S,
-    TTFT_LIMIT_S,
-    VISIBLE_TOKENS,
-    ReportData,
-)
+from siliconomics.report.gather import ReportData, models
 from siliconomics.report.tables import (
     SORT_SCRIPT,
     TABLE_CSS,
@@ -61,8 +47,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 
 #: Every table name gather produces (hence every CSV file), known before gathering so the
 #: command can refuse to overwrite before it spends any time.
-TABLE_NAMES: tuple[str, ...] = (
-    *(f"chips_{m}" for m, _ in MODELS),
+FIXED_TABLES: tuple[str, ...] = (
     "skipped",
     "chip_specs",
     "spec_drivers",
@@ -77,7 +62,14 @@ TABLE_NAMES: tuple[str, ...] = (
     "accuracy",
     "assumptions",
     "sources",
+    "api_prices",
 )
+
+
+def table_names(model_ids: Sequence[str]) -> tuple[str, ...]:
+    """Every table the report writes for these models (one chip table per model)."""
+    return (*(f"chips_{m}" for m in model_ids), *FIXED_TABLES)
+
 
 KIND_COLOURS = {"gpu": "#2f6db5", "asic": "#e07b1a"}
 MODE_COLOURS = {"offline": "#6a51a3", "sla": "#31a354"}
@@ -89,18 +81,18 @@ LAYOUT = {
 }
 
 
-def output_files() -> list[str]:
+def output_files(model_ids: Sequence[str]) -> list[str]:
     """The names the report writes in its folder."""
-    return [HTML_NAME, *(f"{n}.csv" for n in TABLE_NAMES)]
+    return [HTML_NAME, *(f"{n}.csv" for n in table_names(model_ids))]
 
 
-def prepare_output(out: Path, *, force: bool) -> None:
+def prepare_output(out: Path, *, force: bool, model_ids: Sequence[str]) -> None:
     """Check ``out`` can take the report: a folder (created if missing) in which no report
     file exists yet, unless ``force``. One clear error otherwise."""
     if out.exists() and not out.is_dir():
         raise SiliconomicsError(f"out: {out} is a file, not a folder")
     if out.is_dir() and not force:
-        existing = [n for n in output_files() if (out / n).exists()]
+        existing = [n for n in output_files(model_ids) if (out / n).exists()]
         if existing:
             more = f" and {len(existing) - 1} more" if len(existing) > 1 else ""
             raise SiliconomicsError(
@@ -174,9 +166,12 @@ class _Figures:
 
 def _cost_figure(d: ReportData) -> go.Figure:
     fig = make_subplots(
-        rows=1, cols=len(MODELS), subplot_titles=[n for _, n in MODELS], horizontal_spacing=0.12
+        rows=1,
+        cols=len(d.scenario.models),
+        subplot_titles=[n for _, n in models(d)],
+        horizontal_spacing=0.12,
     )
-    for i, (model, _) in enumerate(MODELS, start=1):
+    for i, (model, _) in enumerate(models(d), start=1):
         for mode, label in (("offline", "offline"), ("sla", "interactive SLA")):
             rows = list(reversed(d.raw[f"cost/{model}/offline"]["rows"]))
             by = {r["accelerator"]: r for r in d.raw[f"cost/{model}/{mode}"]["rows"]}
@@ -208,9 +203,12 @@ def _cost_figure(d: ReportData) -> go.Figure:
 
 def _throughput_figure(d: ReportData) -> go.Figure:
     fig = make_subplots(
-        rows=1, cols=len(MODELS), subplot_titles=[n for _, n in MODELS], horizontal_spacing=0.13
+        rows=1,
+        cols=len(d.scenario.models),
+        subplot_titles=[n for _, n in models(d)],
+        horizontal_spacing=0.13,
     )
-    for i, (model, _) in enumerate(MODELS, start=1):
+    for i, (model, _) in enumerate(models(d), start=1):
         rows = list(reversed(d.raw[f"perf/{model}/offline"]["rows"]))
         for kind in ("gpu", "asic"):
             ks = [r for r in rows if r["chip_kind"] == kind]
@@ -247,7 +245,7 @@ def _throughput_figure(d: ReportData) -> go.Figure:
 def _spec_figure(d: ReportData) -> go.Figure:
     specs = {r["accelerator"]: r for r in d.tables["chip_specs"].rows}
     fig = go.Figure()
-    for i, (model, name) in enumerate(MODELS):
+    for i, (model, name) in enumerate(models(d)):
         rows = d.raw[f"cost/{model}/offline"]["rows"]
         fig.add_trace(
             go.Scatter(
@@ -286,7 +284,7 @@ def _reasoning_figures(d: ReportData) -> tuple[go.Figure, go.Figure]:
         ("direct answer", [r["direct_usd_per_query"] for r in rows], PALETTE[0]),
         ("reasoning", [r["reasoning_usd_per_query"] for r in rows], PALETTE[1]),
         (
-            f"reasoning, best-of-{BEST_OF_K}",
+            f"reasoning, best-of-{d.scenario.best_of_k}",
             [
                 best_k[(r["model"], r["accelerator"])]["reasoning_usd_per_query"]
                 if (r["model"], r["accelerator"]) in best_k
@@ -306,8 +304,9 @@ def _reasoning_figures(d: ReportData) -> tuple[go.Figure, go.Figure]:
             )
         )
     cost.update_layout(
-        title=f"USD per query: reasoning ({HIDDEN_TOKENS:,} hidden + {VISIBLE_TOKENS} visible "
-        f"tokens) vs a direct {VISIBLE_TOKENS}-token answer",
+        title=f"USD per query: reasoning ({d.scenario.hidden_tokens:,} hidden + "
+        f"{d.scenario.visible_tokens} visible tokens) vs a direct "
+        f"{d.scenario.visible_tokens}-token answer",
         yaxis={"type": "log", "tickformat": ".1e", "dtick": 1, "title": "USD per query (log)"},
         barmode="group",
         height=460,
@@ -343,7 +342,7 @@ def _reasoning_figures(d: ReportData) -> tuple[go.Figure, go.Figure]:
 def _small_large_figure(d: ReportData) -> go.Figure:
     rows = d.tables["small_vs_large"].rows
     fig = go.Figure()
-    for i, (model, name) in enumerate(MODELS):
+    for i, (model, name) in enumerate(models(d)):
         for j, (kind, label) in enumerate((("direct", "direct"), ("reasoning", "reasoning"))):
             fig.add_trace(
                 go.Bar(
@@ -400,7 +399,7 @@ def _tco_figure(d: ReportData) -> go.Figure:
 
 def _frontier_figure(d: ReportData) -> go.Figure:
     fig = go.Figure()
-    for i, hw in enumerate(FRONTIER_HARDWARE):
+    for i, hw in enumerate(d.scenario.frontier_hardware):
         r = d.raw[f"frontier/{hw}"]
         if "error" in r:
             continue
@@ -418,15 +417,16 @@ def _frontier_figure(d: ReportData) -> go.Figure:
             )
         )
     fig.add_vline(
-        x=1.0 / TPOT_LIMIT_S,
+        x=1.0 / d.scenario.tpot_p99_s,
         line_dash="dash",
         line_color="grey",
-        annotation_text=f"TPOT {TPOT_LIMIT_S * 1e3:g} ms",
+        annotation_text=f"TPOT {d.scenario.tpot_p99_s * 1e3:g} ms",
         annotation_position="top right",
     )
     fig.update_layout(
-        title=f"{FRONTIER_MODEL} on {FRONTIER_CHIPS} chips: throughput vs interactivity "
-        f"({INPUT_LEN} in / {OUTPUT_LEN} out tokens)",
+        title=f"{d.scenario.frontier_model} on {d.scenario.frontier_chips} chips: "
+        "throughput vs interactivity "
+        f"({d.scenario.input_len} in / {d.scenario.output_len} out tokens)",
         xaxis_title="output tokens/s per user (interactivity)",
         yaxis_title="output tokens/s per chip (throughput)",
         height=540,
@@ -469,8 +469,9 @@ def render_html(d: ReportData) -> str:
         return table_html(t[name], max_rows=max_rows, urls=urls)
 
     sla = (
-        f"interactive SLA: p99 time to first token (TTFT) &le; {TTFT_LIMIT_S:g} s and time per "
-        f"output token (TPOT) &le; {TPOT_LIMIT_S * 1e3:g} ms (&ge; {1 / TPOT_LIMIT_S:g} tokens/s "
+        "interactive SLA, simulated under load: p99 time to first token (TTFT) &le; "
+        f"{d.scenario.ttft_p99_s:g} s and p99 time per output token (TPOT) &le; "
+        f"{d.scenario.tpot_p99_s * 1e3:g} ms (&ge; {1 / d.scenario.tpot_p99_s:g} tokens/s "
         "per user)"
     )
     parts: list[str] = []
@@ -480,14 +481,15 @@ def render_html(d: ReportData) -> str:
             "<div class='box'><ul class='findings'>"
             + "".join(f"<li>{f}</li>" for f in d.findings)
             + "</ul></div>"
-            + f"<p class='note'>Workload: {INPUT_LEN}-token prompts, {OUTPUT_LEN}-token answers. "
+            + f"<p class='note'>Workload: {d.scenario.input_len}-token prompts, "
+            f"{d.scenario.output_len}-token answers. "
             f"Offline = the most output tokens/s per chip with no latency limit; {sla}. Costs "
             "are the owner's TCO per chip-hour (econ defaults below) divided by sustained "
             "tokens; analytic serving model (calibrated roofline), not the simulator, except "
             "the frontier.</p>",
         )
     )
-    chips = "".join(table(f"chips_{m}") for m, _ in MODELS)
+    chips = "".join(table(f"chips_{m}") for m, _ in models(d))
     parts.append(
         _section(
             "gpu-vs-asic",
@@ -527,11 +529,12 @@ def render_html(d: ReportData) -> str:
     parts.append(
         _section(
             "reasoning",
-            f"<p>A reasoning answer writes {HIDDEN_TOKENS:,} hidden tokens before "
-            f"{VISIBLE_TOKENS} visible ones; a direct answer writes the {VISIBLE_TOKENS} only. "
+            f"<p>A reasoning answer writes {d.scenario.hidden_tokens:,} hidden tokens before "
+            f"{d.scenario.visible_tokens} visible ones; a direct answer writes the "
+            f"{d.scenario.visible_tokens} only. "
             "Its cost per query grows by more tokens &times; lost batch (the longer KV cache "
             "leaves room for fewer sequences) &times; step time (shorter steps over fewer "
-            f"sequences), on {', '.join(QUERY_CHIPS)} (priced chips).</p>"
+            f"sequences), on {', '.join(d.scenario.query_chips)} (priced chips).</p>"
             + "".join(fig(f) for f in _reasoning_figures(d))
             + table("reasoning")
             + skipped_html,
@@ -557,7 +560,8 @@ def render_html(d: ReportData) -> str:
             "disaggregated prefill/decode) found by the SLA search and checked in the "
             "request-level serving simulator; the frontier keeps those no other beats on both "
             "axes. Right of the dashed line the mean time per output token is within the "
-            f"{TPOT_LIMIT_S * 1e3:g} ms limit; the SLA also needs p99 TTFT &le; {TTFT_LIMIT_S:g} "
+            f"{d.scenario.tpot_p99_s * 1e3:g} ms limit; the SLA also needs p99 TTFT &le; "
+            f"{d.scenario.ttft_p99_s:g} "
             "s and p99 TPOT within the limit (the best SLA point of each system is in the "
             "table).</p>"
             + fig(_frontier_figure(d))
@@ -567,7 +571,7 @@ def render_html(d: ReportData) -> str:
     )
     n = d.raw.get("validation_points", 0)
     validated = d.raw.get("validated_vendors", [])
-    shown = {p["accelerator"] for m, _ in MODELS for p in d.raw[f"perf/{m}/offline"]["rows"]}
+    shown = {p["accelerator"] for m, _ in models(d) for p in d.raw[f"perf/{m}/offline"]["rows"]}
     vendors = d.raw["accelerators"]
     unvalidated = sorted({vendors[a]["vendor"] for a in shown} - set(validated))
     parts.append(
@@ -606,17 +610,23 @@ def render_html(d: ReportData) -> str:
         + stamp_html(d.settings.get("stamp"))
         + f"<p class='meta'>siliconomics report &middot; made {html.escape(d.made_utc)} &middot; "
         f"economic defaults as of {html.escape(str(d.settings['econ_as_of']))} &middot; "
-        f"models: {', '.join(n for _, n in MODELS)} &middot; built-in catalog</p>"
+        f"models: {', '.join(n for _, n in models(d))} &middot; "
+        f"{html.escape(_catalog_label(d))}</p>"
         f"<nav>{nav}</nav>" + "".join(parts) + "</main>"
         f"<script>{SORT_SCRIPT}</script></body></html>"
     )
 
 
+def _catalog_label(d: ReportData) -> str:
+    overlay = d.settings.get("catalog_overlay")
+    return f"catalog overlay {overlay}" if overlay else "built-in catalog"
+
+
 def write_report(d: ReportData, out: Path, *, force: bool = False) -> list[Path]:
     """Write report.html and one CSV per table into ``out`` (see :func:`prepare_output`)."""
-    prepare_output(out, force=force)
+    prepare_output(out, force=force, model_ids=d.scenario.models)
     written = []
-    for name in TABLE_NAMES:
+    for name in table_names(d.scenario.models):
         path = out / f"{name}.csv"
         write_csv(d.tables[name], path)
         written.append(path)

@@ -1,6 +1,13 @@
 """Serving: request streams, a continuous-batching simulator and the SLA search."""
 
-from siliconomics.serving.search import SearchResult, ServingPoint, best_config
+from siliconomics.serving.operating import (
+    EngineResult,
+    OperatingPoint,
+    Sla,
+    find,
+    operating_point,
+)
+from siliconomics.serving.search import Layout, SearchResult, ServingPoint, best_config
 from siliconomics.serving.simulator import (
     Deployment,
     EngineConfig,
@@ -28,20 +35,26 @@ __all__ = [
     "Deployment",
     "Empirical",
     "EngineConfig",
+    "EngineResult",
     "Fixed",
+    "Layout",
     "LogNormal",
     "Offline",
+    "OperatingPoint",
     "Poisson",
     "Requests",
     "SearchResult",
     "ServingPoint",
     "SimCache",
     "SimResult",
+    "Sla",
     "Summary",
     "Trace",
     "Uniform",
     "best_config",
+    "find",
     "make_requests",
+    "operating_point",
     "read_trace",
     "simulate",
 ]

@@ -1,0 +1,134 @@
+"""What the report asks: models, workload, SLA, precision and chips, as data.
+
+The defaults live in ``data/report/scenario.yaml``; an overlay folder may replace the file
+(``report/scenario.yaml`` in it), and the command's options override single fields. Chips
+come from the catalog (``hardware: all``), so a chip added as data reaches the report with
+no code change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from siliconomics.catalog.loader import Catalog
+from siliconomics.errors import SiliconomicsError, unknown
+
+
+class _ScenarioFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    models: list[str] = Field(min_length=1)
+    input_len: int = Field(ge=1, le=1_000_000)
+    output_len: int = Field(ge=1, le=1_000_000)
+    ttft_p99_s: float = Field(gt=0, le=3600)
+    tpot_p99_s: float = Field(gt=0, le=60)
+    precision: Literal["production", "fp4", "native"] = "production"
+    hardware: Literal["all"] | list[str] = "all"
+    hidden_tokens: int = Field(ge=0, le=1_000_000)
+    visible_tokens: int = Field(ge=1, le=1_000_000)
+    best_of_k: int = Field(ge=1, le=64)
+    query_chips: list[str]
+    small_model: str
+    frontier_model: str
+    frontier_chips: int = Field(ge=1, le=1024)
+    frontier_hardware: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    models: tuple[str, ...]
+    input_len: int
+    output_len: int
+    ttft_p99_s: float
+    tpot_p99_s: float
+    precision: str | None
+    weights: tuple[str, ...]
+    hardware: tuple[str, ...] | None  # None: every accelerator in the catalog
+    hidden_tokens: int
+    visible_tokens: int
+    best_of_k: int
+    query_chips: tuple[str, ...]
+    small_model: str
+    frontier_model: str
+    frontier_chips: int
+    frontier_hardware: tuple[str, ...]
+    overrides: tuple[tuple[str, float], ...] = ()
+
+    def with_options(self, **options: Any) -> Scenario:
+        """Override fields from command-line options (None = keep the scenario's)."""
+        given = {k: v for k, v in options.items() if v not in (None, [], ())}
+        for key in ("models", "weights", "hardware"):
+            if key in given:
+                given[key] = tuple(given[key])
+        if "overrides" in given:
+            given["overrides"] = tuple(sorted(given["overrides"].items()))
+        if given.get("weights"):
+            given.setdefault("precision", None)
+        return replace(self, **given)
+
+    def check(self, catalog: Catalog) -> None:
+        """Every id names a catalog entry (one clear line otherwise)."""
+        for m in (*self.models, self.small_model, self.frontier_model):
+            if m not in catalog.models:
+                raise unknown("model", m, catalog.models)
+        hw_ids = [*catalog.accelerators, *catalog.systems]
+        for h in (*(self.hardware or ()), *self.query_chips, *self.frontier_hardware):
+            if h not in hw_ids:
+                raise unknown("hardware", h, hw_ids)
+
+    def hardware_ids(self, catalog: Catalog) -> list[str]:
+        return list(self.hardware) if self.hardware else sorted(catalog.accelerators)
+
+    @property
+    def sla(self) -> dict[str, float]:
+        return {"ttft_p99_s": self.ttft_p99_s, "tpot_p99_s": self.tpot_p99_s}
+
+
+def builtin_path() -> Path:
+    return Path(str(files("siliconomics") / "data" / "report" / "scenario.yaml"))
+
+
+def load_scenario(
+    catalog: Catalog | None = None,
+    path: Path | None = None,
+    *,
+    overlay: str | Path | None = None,
+) -> Scenario:
+    """``path``, else the overlay folder's ``report/scenario.yaml`` when it has one, else the
+    built-in scenario."""
+    if path is None:
+        candidate = Path(overlay) / "report" / "scenario.yaml" if overlay else None
+        path = candidate if candidate is not None and candidate.is_file() else builtin_path()
+    try:
+        raw = yaml.safe_load(path.read_text())
+        f = _ScenarioFile.model_validate(raw)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise SiliconomicsError(f"{path}: cannot read the report scenario: {exc}") from None
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        loc = ".".join(str(x) for x in e["loc"])
+        raise SiliconomicsError(f"{path}: field '{loc}': {e['msg']}") from None
+    return Scenario(
+        models=tuple(f.models),
+        input_len=f.input_len,
+        output_len=f.output_len,
+        ttft_p99_s=f.ttft_p99_s,
+        tpot_p99_s=f.tpot_p99_s,
+        precision=f.precision,
+        weights=(),
+        hardware=None if f.hardware == "all" else tuple(f.hardware),
+        hidden_tokens=f.hidden_tokens,
+        visible_tokens=f.visible_tokens,
+        best_of_k=f.best_of_k,
+        query_chips=tuple(f.query_chips),
+        small_model=f.small_model,
+        frontier_model=f.frontier_model,
+        frontier_chips=f.frontier_chips,
+        frontier_hardware=tuple(f.frontier_hardware),
+    )
