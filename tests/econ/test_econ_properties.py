@@ -72,29 +72,47 @@ def test_longer_life_never_raises_cost_per_hour(hw, rate, life, extra):
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.floats(0.5, 8.0))
-def test_cost_per_token_never_rises_with_throughput(speedup):
-    t = tco(CAT, "nvidia-h100-sxm")
+@given(st.floats(0.5, 8.0), st.floats(0.0, 0.9))
+def test_cost_per_token_never_rises_with_throughput(speedup, prefill_share):
     from siliconomics.catalog.dtypes import KVFormat, WeightFormat
-    from siliconomics.econ.cost import ServingCost
+    from siliconomics.econ.cost import token_costs
     from siliconomics.perf import Parallelism, Precision
-    from siliconomics.perf.search import Operating
+    from siliconomics.perf.uncertainty import Interval
+    from siliconomics.serving import Deployment, EngineConfig, OperatingPoint, ServingPoint, Sla
 
-    def serving(tpot, eff):
-        op = Operating(
-            Parallelism(tp=4),
+    def fake_op(tokens_per_s: float, prefill_share: float) -> OperatingPoint:
+        point = ServingPoint(
+            Deployment(Parallelism(tp=4), EngineConfig(max_num_seqs=64)),
             Precision(WeightFormat.BF16, KVFormat.BF16),
-            64,
-            64,
-            64 / eff,
-            tpot,
-            eff,
-            0.2,
+            tokens_per_s,
+            1.0,
+            0.06,
+            0.05,
+            0.5,
+            None,
+            tokens_per_s,
+            0.05,
+            prefill_share,
         )
-        return ServingCost("m", "nvidia-h100-sxm", 4, 1000, 500, op, t, None, None)
+        return OperatingPoint(
+            "m",
+            "nvidia-h100-sxm",
+            "nvidia-h100-sxm",
+            "nvidia",
+            "gpu",
+            1000.0,
+            500.0,
+            "production",
+            Sla(),
+            point,
+            Interval(0.8, 1.25, "test", 10, True),
+        )
 
-    slow = serving(0.04, 0.05)
-    fast = serving(0.04 / max(speedup, 1.0), 0.05 / max(speedup, 1.0))
+    usd_per_s = tco(CAT, "nvidia-h100-sxm").usd_per_second * 4
+    slow = token_costs(usd_per_s, fake_op(tokens_per_s=1000.0, prefill_share=prefill_share))
+    fast = token_costs(
+        usd_per_s, fake_op(tokens_per_s=1000.0 * max(speedup, 1.0), prefill_share=prefill_share)
+    )
     assert fast.usd_per_million_output_tokens <= slow.usd_per_million_output_tokens
     assert fast.usd_per_million_input_tokens <= slow.usd_per_million_input_tokens * (1 + 1e-12)
     assert fast.usd_per_request <= slow.usd_per_request
@@ -109,28 +127,22 @@ def test_cost_per_token_never_rises_with_throughput(speedup):
 )
 def test_more_hidden_tokens_never_cost_less(hw, hidden, extra, samples):
     model = CAT.models["llama-3.1-8b"]
-    h = api.resolve_hardware(hw, CAT)
     a = reasoning_cost(
-        CAT, model, h, hw, hidden_tokens=hidden, visible_tokens=300, samples=samples, chips=1
+        CAT, model, hw, hidden_tokens=hidden, visible_tokens=300, samples=samples, chips=1
     )
     b = reasoning_cost(
         CAT,
         model,
-        h,
         hw,
         hidden_tokens=hidden + extra,
         visible_tokens=300,
         samples=samples,
         chips=1,
     )
-    assert b.reasoning.usd_per_query >= a.reasoning.usd_per_query
-    # Latency is NOT asserted: each query is served at its cost-optimal batch, and a longer
-    # context can move that optimum to a smaller batch with shorter steps (found by
-    # Hypothesis: MI300X, 14,793 -> 14,852 hidden tokens, 601.06 s -> 601.02 s). More tokens
-    # at the same batch never finish sooner:
-    same_batch = b.reasoning.serving.operating.batch == a.reasoning.serving.operating.batch
-    if same_batch:
-        assert b.reasoning.latency_s >= a.reasoning.latency_s * (1 - 1e-9)
+    assert b.reasoning.usd_per_query >= a.reasoning.usd_per_query * (1 - 0.03)
+    # Each query length is its own simulated operating point (batch cap confirmed by
+    # simulation, rate found by a bisection of 2.8 % resolution), so two close lengths can
+    # land on slightly different points: the assertion allows that resolution, no more.
 
 
 def test_assumptions_replace_is_a_what_if():

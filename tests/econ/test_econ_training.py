@@ -140,11 +140,15 @@ def test_synthetic_loop_split_by_hand():
 
 
 def test_synthetic_loop_prices_generation_at_serving_throughput():
-    from siliconomics.econ.cost import serving_cost
+    from siliconomics.econ.cost import Question, operating, priced_tco
+    from siliconomics.perf.config import PrecisionPolicy
 
     m = CAT.models["llama-3.1-8b"]
-    hw = api.resolve_hardware("nvidia-h100-sxm", CAT)
-    gen = serving_cost(CAT, m, hw, "nvidia-h100-sxm", input_len=256, output_len=512)
+    # Generation in bf16, like the bf16 training it is compared with.
+    bf16 = PrecisionPolicy.make(["bf16"], ["bf16"])
+    q = Question(input_len=256, output_len=512, policy=bf16)
+    op = operating(CAT, m, "nvidia-h100-sxm", q, None)
+    gen = priced_tco(CAT, op, "nvidia-h100-sxm")
     s = synthetic_loop(
         m,
         prompts=1e5,
@@ -155,14 +159,12 @@ def test_synthetic_loop_prices_generation_at_serving_throughput():
         generation=gen,
         train_chip=H100,
         train_mfu=0.4,
-        usd_per_chip_hour=gen.tco.total_usd_per_hour,
+        usd_per_chip_hour=gen.usd_per_chip_hour,
     )
     d = s.as_dict()
     # Decode is memory-bound: generation takes a larger share of chip time than of FLOPs.
     assert d["chip_hours_share"]["generation"] > d["flops_share"]["generation"]
-    assert d["cost_usd"]["total"] == pytest.approx(
-        d["chip_hours"]["total"] * gen.tco.total_usd_per_hour
-    )
+    assert d["cost_usd"]["total"] == pytest.approx(d["chip_hours"]["total"] * gen.usd_per_chip_hour)
     with pytest.raises(SiliconomicsError, match="generation: serving result"):
         synthetic_loop(
             m,

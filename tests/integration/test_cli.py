@@ -101,7 +101,7 @@ def test_estimate_accepts_config_json(tmp_path):
         (["--model", "llama-9"], "model: unknown value 'llama-9'; allowed:"),
         (["--hardware", "h100"], "hardware: unknown value 'h100'; allowed:"),
         (["--batch", "0"], "batch: must be a positive integer"),
-        (["--weights", "fp4"], "dtype: fp4 is not supported by nvidia-h100-sxm"),
+        (["--weights", "fp4"], "weights: fp4 needs fp4 tensor cores, which nvidia-h100-sxm"),
         (["--weights", "fp12"], "weights: unknown value 'fp12'; allowed: bf16, fp8, fp4, int4"),
         (["--model", "llama-3.1-405b", "--weights", "bf16"], "memory: llama-3.1-405b does not fit"),
         (["--tp", "3"], "tp: 3 must divide the 64 attention heads"),
@@ -309,9 +309,14 @@ def test_cost_at_rental_prices_by_hand():
     assert set(rows) == {"google-tpu-v6e", "nvidia-h100-sxm"}
     for row in rows.values():
         assert row["price_basis"] == "rental"
-        # USD per output token = chips x USD per chip-second x TPOT / batch.
+        # USD per output token = chips x USD per chip-second x decode share / output tok/s.
         expected = (
-            row["chips"] * row["usd_per_chip_hour"] / 3600 * row["tpot_s"] / row["batch"] * 1e6
+            row["chips"]
+            * row["usd_per_chip_hour"]
+            / 3600
+            * (1 - row["prefill_share"])
+            / row["output_tokens_per_s"]
+            * 1e6
         )
         assert row["usd_per_million_output_tokens"] == pytest.approx(expected, rel=1e-12)
     # TPU v6e on-demand list prices (SA03, 2025-03-03): 2.70 / 2.97 / 3.24 by region; median 2.97.

@@ -11,8 +11,12 @@ from typer.testing import CliRunner
 from siliconomics import api
 from siliconomics.cli import app
 from siliconomics.report import SECTIONS
-from siliconomics.report.gather import INPUT_LEN, OUTPUT_LEN, TPOT_LIMIT_S, TTFT_LIMIT_S
 from siliconomics.report.render import output_files
+from siliconomics.report.scenario import load_scenario
+
+SC = load_scenario()
+INPUT_LEN, OUTPUT_LEN = SC.input_len, SC.output_len
+TTFT_LIMIT_S, TPOT_LIMIT_S = SC.ttft_p99_s, SC.tpot_p99_s
 
 runner = CliRunner()
 
@@ -24,7 +28,7 @@ def read_csv(folder: Path, name: str) -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the report once for the whole module (about 10 s)."""
+    """Build the report once for the whole module (about 30 s on 2 cores)."""
     out = tmp_path_factory.mktemp("r") / "report"
     r = runner.invoke(app, ["report", "--out", str(out)])
     assert r.exit_code == 0, r.output
@@ -33,7 +37,7 @@ def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_writes_html_and_every_csv(report_dir: Path) -> None:
-    assert sorted(p.name for p in report_dir.iterdir()) == sorted(output_files())
+    assert sorted(p.name for p in report_dir.iterdir()) == sorted(output_files(SC.models))
     page = (report_dir / "report.html").read_text()
     assert page.startswith("<!DOCTYPE html>")
     # self-contained: plotly inlined exactly once, no CDN script
@@ -48,7 +52,9 @@ def test_every_section_is_present(report_dir: Path) -> None:
     for anchor, heading in SECTIONS:
         assert f"<section id='{anchor}'><h2>{heading}" in page, heading
     assert re.search(r"made \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", page)
-    assert f"TTFT) &le; {TTFT_LIMIT_S:g} s" in page and f"{TPOT_LIMIT_S * 1e3:g} ms" in page
+    assert f"(TTFT) &le; {TTFT_LIMIT_S:g} s" in page and f"{TPOT_LIMIT_S * 1e3:g} ms" in page
+    # the provenance stamp: version, commit (or unknown) and catalog hash
+    assert "catalog" in page and re.search(r"[0-9a-f]{12}", page)
 
 
 @pytest.mark.slow
@@ -60,8 +66,8 @@ def test_cost_numbers_equal_the_api(report_dir: Path) -> None:
         "llama-3.1-70b",
         input_len=INPUT_LEN,
         output_len=OUTPUT_LEN,
-        ttft_limit_s=TTFT_LIMIT_S,
-        tpot_limit_s=TPOT_LIMIT_S,
+        ttft_p99_s=TTFT_LIMIT_S,
+        tpot_p99_s=TPOT_LIMIT_S,
     )["rows"]
     assert len(api_rows) >= 3
     for a in api_rows:
@@ -70,6 +76,10 @@ def test_cost_numbers_equal_the_api(report_dir: Path) -> None:
             a["usd_per_million_output_tokens"], rel=1e-12
         )
         assert int(got["cost_rank_offline"]) == a["rank"]
+        assert float(got["usd_per_request_offline_low"]) == pytest.approx(
+            a["usd_per_request_low"], rel=1e-12
+        )
+        assert got["validation"].startswith("validated" if a["validated"] else "unvalidated")
         assert float(got["output_tokens_per_s_per_chip_offline"]) == pytest.approx(
             a["output_tokens_per_s_per_chip"], rel=1e-12
         )
@@ -180,9 +190,144 @@ def test_unrelated_files_in_the_folder_are_left_alone(tmp_path: Path) -> None:
     from siliconomics.report.render import prepare_output
 
     (tmp_path / "notes.txt").write_text("mine")
-    prepare_output(tmp_path, force=False)
+    prepare_output(tmp_path, force=False, model_ids=SC.models)
     (tmp_path / "report.html").write_text("old")
     with pytest.raises(Exception, match="already exist"):
-        prepare_output(tmp_path, force=False)
-    prepare_output(tmp_path, force=True)
+        prepare_output(tmp_path, force=False, model_ids=SC.models)
+    prepare_output(tmp_path, force=True, model_ids=SC.models)
     assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.slow
+def test_one_question_one_answer_everywhere(report_dir: Path) -> None:
+    """The same operating point through throughput, cost, reasoning, overview and the
+    report's CSVs gives the same tokens/s (issue 9's acceptance test)."""
+    from siliconomics.cli import app as cli_app
+
+    chips_csv = {r["accelerator"]: r for r in read_csv(report_dir, "chips_llama-3.1-70b")}
+    c = api.cost(
+        "llama-3.1-70b", hardware=["nvidia-b200"], input_len=INPUT_LEN, output_len=OUTPUT_LEN
+    )["rows"][0]
+    t = api.throughput(
+        "llama-3.1-70b",
+        "nvidia-b200",
+        c["chips"],
+        input_len=INPUT_LEN,
+        output_len=OUTPUT_LEN,
+        frontier_points=0,
+    )
+    r = api.reasoning(
+        "llama-3.1-70b",
+        "nvidia-b200",
+        hidden_tokens=0,
+        visible_tokens=OUTPUT_LEN,
+        input_len=INPUT_LEN,
+    )
+    per_chip = c["output_tokens_per_s_per_chip"]
+    assert t["best"]["output_tokens_per_s_per_chip"] == per_chip
+    assert r["direct"]["output_tokens_per_s_per_chip"] == per_chip
+    assert float(chips_csv["nvidia-b200"]["output_tokens_per_s_per_chip_offline"]) == (
+        pytest.approx(per_chip, rel=1e-12)
+    )
+    # The SLA question, likewise.
+    c_sla = api.cost(
+        "llama-3.1-70b",
+        hardware=["nvidia-b200"],
+        input_len=INPUT_LEN,
+        output_len=OUTPUT_LEN,
+        ttft_p99_s=TTFT_LIMIT_S,
+        tpot_p99_s=TPOT_LIMIT_S,
+    )["rows"][0]
+    t_sla = api.throughput(
+        "llama-3.1-70b",
+        "nvidia-b200",
+        c_sla["chips"],
+        input_len=INPUT_LEN,
+        output_len=OUTPUT_LEN,
+        ttft_p99_s=TTFT_LIMIT_S,
+        tpot_p99_s=TPOT_LIMIT_S,
+        frontier_points=0,
+    )
+    assert (
+        t_sla["best_sla"]["output_tokens_per_s_per_chip"] == (c_sla["output_tokens_per_s_per_chip"])
+    )
+    assert float(chips_csv["nvidia-b200"]["output_tokens_per_s_per_chip_sla"]) == (
+        pytest.approx(c_sla["output_tokens_per_s_per_chip"], rel=1e-12)
+    )
+    # overview runs the same engine at 8 chips: equal to throughput --chips 8.
+    ov = runner.invoke(cli_app, ["overview"])
+    assert ov.exit_code == 0, ov.output
+    t8 = api.throughput(
+        "llama-3.1-70b", "nvidia-hgx-b200", 8, input_len=1024, output_len=1024, frontier_points=0
+    )["best"]
+    assert f"{t8['output_tokens_per_s_per_chip']:,.0f}" in ov.output
+    # The frontier table's best offline point for 8 x HGX H100 is throughput's.
+    best = [r for r in read_csv(report_dir, "frontier_best") if r["which"] == "offline"]
+    t_h = api.throughput(
+        "llama-3.1-70b",
+        "nvidia-hgx-h100",
+        8,
+        input_len=INPUT_LEN,
+        output_len=OUTPUT_LEN,
+        ttft_p99_s=TTFT_LIMIT_S,
+        tpot_p99_s=TPOT_LIMIT_S,
+    )["best"]
+    row = next(r for r in best if r["hardware"] == "nvidia-hgx-h100")
+    assert float(row["output_tokens_per_s_per_chip"]) == pytest.approx(
+        t_h["output_tokens_per_s_per_chip"], rel=1e-12
+    )
+
+
+ACME = """id: acme-x1
+name: "Acme X1"
+vendor: acme
+kind: asic
+launch_year: {value: 2026, source: user}
+dense_tflop_per_s:
+  bf16: {value: 1000, source: user}
+  fp8: {value: 2000, source: user}
+hbm:
+  type: HBM3e
+  capacity_gib: {value: 192, source: user}
+  bandwidth_tb_per_s: {value: 6.0, source: user}
+scale_up:
+  fabric: "Acme link"
+  bidirectional_bandwidth_gb_per_s: {value: 800, source: user}
+  domain_chips: {value: 8, source: user}
+tdp_w: {value: 800, source: user}
+"""
+
+ACME_PRICE = """accelerator: acme-x1
+purchase_usd_per_chip:
+  - {value: 15000, source: user, date: "2026-06", kind: estimate}
+"""
+
+
+@pytest.mark.slow
+def test_a_new_vendor_reaches_cost_and_the_report_as_data(tmp_path: Path) -> None:
+    overlay = tmp_path / "overlay"
+    (overlay / "accelerators").mkdir(parents=True)
+    (overlay / "accelerators" / "acme-x1.yaml").write_text(ACME)
+    (overlay / "prices").mkdir()
+    (overlay / "prices" / "acme-x1.yaml").write_text(ACME_PRICE)
+    (overlay / "report").mkdir()
+    scenario = (
+        Path(__file__).parents[2] / "src/siliconomics/data/report/scenario.yaml"
+    ).read_text()
+    scenario = scenario.replace(
+        "models: [llama-3.1-70b, llama-3.1-8b, deepseek-r1]", "models: [llama-3.1-8b]"
+    )
+    (overlay / "report" / "scenario.yaml").write_text(scenario)
+    cat = api.get_catalog(overlay)
+    c = api.cost("llama-3.1-8b", hardware=["acme-x1", "nvidia-h100-sxm"], catalog=cat)
+    acme = next(r for r in c["rows"] if r["accelerator"] == "acme-x1")
+    assert acme["vendor"] == "acme" and acme["validated"] is False
+    assert acme["interval"]["group"].startswith("prior")
+    out = tmp_path / "report"
+    r = runner.invoke(app, ["report", "--out", str(out), "--catalog", str(overlay)])
+    assert r.exit_code == 0, r.output
+    rows = {x["accelerator"]: x for x in read_csv(out, "chips_llama-3.1-8b")}
+    assert rows["acme-x1"]["validation"].startswith("unvalidated")
+    assert float(rows["acme-x1"]["usd_per_request_offline"]) == pytest.approx(
+        acme["usd_per_request"], rel=1e-12
+    )

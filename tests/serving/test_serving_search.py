@@ -62,16 +62,22 @@ def test_frontier_is_pareto(result: SearchResult) -> None:
 
 
 def test_exports(result: SearchResult) -> None:
-    rows = list(csv.DictReader(io.StringIO(result.frontier_csv())))
-    assert len(rows) == len(result.frontier)
-    assert float(rows[0]["output_tokens_per_s_per_chip"]) == pytest.approx(
-        result.frontier[0].output_tokens_per_s_per_chip
+    from siliconomics import api
+    from siliconomics.export import frontier_csv, frontier_html, frontier_json
+
+    r = api.throughput(
+        "llama-3.1-8b", "nvidia-h100-sxm", 2, input_len=1024, output_len=256, frontier_points=4
     )
-    assert json.loads(result.frontier_json())[0]["mode"] in {"aggregated", "disaggregated"}
+    rows = list(csv.DictReader(io.StringIO(frontier_csv(r))))
+    assert len(rows) == len(r["frontier"])
+    assert float(rows[0]["output_tokens_per_s_per_chip"]) == pytest.approx(
+        r["frontier"][0]["output_tokens_per_s_per_chip"]
+    )
+    assert json.loads(frontier_json(r))[0]["mode"] in {"aggregated", "disaggregated"}
     d = json.loads(json.dumps(result.as_dict()))
     assert {"best", "best_sla", "frontier", "candidates_evaluated"} <= d.keys()
     assert d["best"]["output_tokens_per_s"] == result.best.output_tokens_per_s
-    html = result.frontier_html()
+    html = frontier_html(r, include_plotlyjs="cdn")
     assert "Plotly.newPlot" in html and "per chip" in html
 
 

@@ -85,9 +85,10 @@ def conformal_ratios(
     n = len(r)
     if n == 0:
         raise ValueError("no residuals")
-    alpha = 1.0 - coverage
-    lo = min(max(math.floor((n + 1) * alpha / 2), 1), n)
-    hi = max(min(math.ceil((n + 1) * (1 - alpha / 2)), n), 1)
+    # Rounded so that 1 - 0.8 is 0.2 and (n + 1) * 0.1 an exact rank where it should be.
+    half_alpha = round((1.0 - coverage) / 2, 12)
+    lo = min(max(math.floor(round((n + 1) * half_alpha, 9)), 1), n)
+    hi = max(min(math.ceil(round((n + 1) * (1 - half_alpha), 9)), n), 1)
     return math.exp(r[lo - 1]), math.exp(r[hi - 1])
 
 

@@ -164,6 +164,29 @@ class _Figures:
 # --------------------------------------------------------------------------- charts
 
 
+def _chip_label(row: dict[str, Any], *, kind: bool = True) -> str:
+    star = "" if row.get("validated", True) else " *"
+    return (
+        f"{row['accelerator']} ({row['chip_kind'].upper()}){star}"
+        if kind
+        else (f"{row['accelerator']}{star}")
+    )
+
+
+def _error_bars(rows: Sequence[dict[str, Any] | None], key: str) -> dict[str, Any]:
+    """Asymmetric plotly error bars from the rows' ``key_low``/``key_high`` (the interval)."""
+    plus: list[float | None] = []
+    minus: list[float | None] = []
+    for r in rows:
+        if r is None or r.get(f"{key}_low") is None:
+            plus.append(None)
+            minus.append(None)
+            continue
+        plus.append(r[f"{key}_high"] - r[key])
+        minus.append(r[key] - r[f"{key}_low"])
+    return {"type": "data", "symmetric": False, "array": plus, "arrayminus": minus}
+
+
 def _cost_figure(d: ReportData) -> go.Figure:
     fig = make_subplots(
         rows=1,
@@ -175,10 +198,12 @@ def _cost_figure(d: ReportData) -> go.Figure:
         for mode, label in (("offline", "offline"), ("sla", "interactive SLA")):
             rows = list(reversed(d.raw[f"cost/{model}/offline"]["rows"]))
             by = {r["accelerator"]: r for r in d.raw[f"cost/{model}/{mode}"]["rows"]}
+            got = [by.get(r["accelerator"]) for r in rows]
             fig.add_trace(
                 go.Bar(
-                    y=[f"{r['accelerator']} ({r['chip_kind'].upper()})" for r in rows],
-                    x=[by[r["accelerator"]]["usd_per_million_output_tokens"] for r in rows],
+                    y=[_chip_label(r) for r in rows],
+                    x=[g["usd_per_million_output_tokens"] if g else None for g in got],
+                    error_x=_error_bars(got, "usd_per_million_output_tokens"),
                     orientation="h",
                     name=label,
                     legendgroup=mode,
@@ -193,7 +218,8 @@ def _cost_figure(d: ReportData) -> go.Figure:
             )
         fig.update_xaxes(title_text="USD per million output tokens", row=1, col=i)
     fig.update_layout(
-        title="Cost per million output tokens, priced chips (cheapest at the top)",
+        title="Cost per million output tokens, priced chips (cheapest at the top; bars: 80% "
+        "interval; * unvalidated)",
         barmode="group",
         height=460,
         legend={"orientation": "h", "y": -0.18},
@@ -214,8 +240,9 @@ def _throughput_figure(d: ReportData) -> go.Figure:
             ks = [r for r in rows if r["chip_kind"] == kind]
             fig.add_trace(
                 go.Bar(
-                    y=[r["accelerator"] for r in ks],
+                    y=[_chip_label(r, kind=False) for r in ks],
                     x=[r["output_tokens_per_s_per_chip"] for r in ks],
+                    error_x=_error_bars(ks, "output_tokens_per_s_per_chip"),
                     orientation="h",
                     name=kind.upper(),
                     legendgroup=kind,
@@ -228,14 +255,14 @@ def _throughput_figure(d: ReportData) -> go.Figure:
             )
         fig.update_yaxes(
             categoryorder="array",
-            categoryarray=[r["accelerator"] for r in rows],
+            categoryarray=[_chip_label(r, kind=False) for r in rows],
             row=1,
             col=i,
         )
         fig.update_xaxes(title_text="output tokens/s per chip", row=1, col=i)
     fig.update_layout(
         title="Sustained output tokens/s per chip, offline, every chip that runs the model "
-        "(priced or not)",
+        "(priced or not; bars: 80% interval; * unvalidated)",
         height=640,
         legend={"orientation": "h", "y": -0.12},
     )

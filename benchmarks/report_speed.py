@@ -1,0 +1,40 @@
+"""How long `siliconomics report` takes on this machine, gather and render separately.
+
+Run:  python benchmarks/report_speed.py [--jobs N]
+
+Prints the wall time of the whole report (gathering every figure through the api, with
+the simulation-heavy calls on N worker processes, then writing the HTML and CSVs), and
+of a repeat in the same process (every operating point then comes from the engine's
+cache: the cost of rendering and of the non-simulated sections). The target is 20 s on
+2 cores (DESIGN.md); docs/performance.md keeps the latest figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from siliconomics.report import gather, write_report
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--jobs", type=int, default=None, help="worker processes (default: 2)")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        data = gather(jobs=args.jobs)
+        t1 = time.perf_counter()
+        write_report(data, Path(tmp) / "r1")
+        t2 = time.perf_counter()
+        data = gather(jobs=1)
+        write_report(data, Path(tmp) / "r2")
+        t3 = time.perf_counter()
+    print(f"report, cold: {t2 - t0:.1f} s (gather {t1 - t0:.1f} s, write {t2 - t1:.1f} s)")
+    print(f"report, warm engine cache (same process): {t3 - t2:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
