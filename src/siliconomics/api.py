@@ -19,9 +19,9 @@ from siliconomics import serving, validation
 from siliconomics.catalog.loader import Catalog, builtin_catalog, load_catalog
 from siliconomics.catalog.specs import ModelArch
 from siliconomics.econ import cost as econ_cost
+from siliconomics.econ import drivers, training
 from siliconomics.econ import reasoning as econ_reasoning
 from siliconomics.econ import tco as econ_tco
-from siliconomics.econ import training
 from siliconomics.errors import SiliconomicsError, unknown
 from siliconomics.perf import Parallelism, Precision
 from siliconomics.perf import estimate as perf_estimate
@@ -582,6 +582,19 @@ def operating_point(
     """The engine's operating point for one question (typed; the shells use the dicts)."""
     cat = catalog or builtin_catalog()
     return econ_cost.operating(cat, _resolve_model(model, cat), hardware, q, error_model(cat))
+
+
+def spec_drivers(
+    costs: dict[str, dict[str, dict[str, Any]]], catalog: Catalog | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Which specs go with cheap tokens (econ.drivers): ``costs[model][mode]`` are
+    :func:`cost` answers; returns the priced chips' specs and Spearman correlations."""
+    cat = catalog or builtin_catalog()
+    tables = {
+        m: {mode: (c["rows"], performance_of(c)["rows"]) for mode, c in modes.items()}
+        for m, modes in costs.items()
+    }
+    return drivers.drivers(tables, cat.accelerators)
 
 
 def priced_hardware(catalog: Catalog | None = None) -> list[str]:

@@ -1013,6 +1013,10 @@ def report(
     weights: WeightsOpt = None,
     precision: PrecisionOpt = None,
     set_: SetOpt = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(help="Worker processes for the simulations (default: 2 where cores allow)"),
+    ] = None,
     catalog: CatalogOpt = None,
 ) -> None:
     """GPU vs ASIC report: one self-contained HTML file with charts, and every table as CSV.
@@ -1046,13 +1050,14 @@ def report(
         console=err,
         transient=True,
     ) as bar:
-        total = rep.step_count(scenario, cat) + rep.gather_prefetch_count(scenario, cat) + 1
+        total = rep.step_count(scenario, cat) + rep.gather_prefetch_count(scenario, cat, jobs) + 1
         task = bar.add_task("gathering figures", total=total)
         data = rep.gather(
             lambda label: bar.update(task, advance=1, description=label),
             scenario=scenario,
             catalog=cat,
             overlay=str(catalog) if catalog else None,
+            jobs=jobs,
         )
         bar.update(task, description="writing HTML and CSV")
         written = rep.write_report(data, out_dir, force=force)

@@ -151,3 +151,14 @@ def test_assumptions_replace_is_a_what_if():
         tco(CAT, "nvidia-h100-sxm", assumptions=a).power_usd_per_hour
         < tco(CAT, "nvidia-h100-sxm").power_usd_per_hour
     )
+
+
+def test_spearman_by_hand_and_its_undefined_cases():
+    from siliconomics.econ.drivers import spearman
+
+    assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    # Ranks (1, 3, 2) vs (1, 2, 3): rho = 1 - 6 * (0 + 1 + 1) / (3 * 8) = 0.5.
+    assert spearman([1, None, 3, 2], [1, 2, 3, 4]) == pytest.approx(0.5)
+    assert spearman([1, 1, 1], [1, 2, 3]) is None  # constant x: undefined
+    assert spearman([1, 2], [1, 2]) is None  # fewer than 3 pairs

@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
-
 from siliconomics import api
 from siliconomics.catalog.api_prices import load_api_prices
 from siliconomics.catalog.loader import Catalog
@@ -104,30 +102,6 @@ def _deployment(p: dict[str, Any]) -> str:
     else:
         text = f"prefill {par(p['prefill_parallelism'])} + decode {par(p['decode_parallelism'])}"
     return f"{text} {p['weights']}/{p['kv']}"
-
-
-def _ranks(values: list[float]) -> np.ndarray:
-    """Ranks 1..n, ties sharing their average rank (as Spearman's rho needs)."""
-    v = np.asarray(values, dtype=float)
-    order = np.argsort(v, kind="stable")
-    ranks = np.empty(len(v))
-    ranks[order] = np.arange(1, len(v) + 1)
-    for x in np.unique(v):
-        same = v == x
-        ranks[same] = ranks[same].mean()
-    return ranks
-
-
-def spearman(x: list[float | None], y: list[float]) -> float | None:
-    """Spearman's rank correlation (Pearson's r of the ranks) over the pairs whose x is
-    known; None below 3 such pairs."""
-    pairs = [(a, b) for a, b in zip(x, y, strict=True) if a is not None]
-    if len(pairs) < 3:
-        return None
-    rx, ry = _ranks([a for a, _ in pairs]), _ranks([b for _, b in pairs])
-    if rx.std() == 0 or ry.std() == 0:
-        return None
-    return float(np.corrcoef(rx, ry)[0, 1])
 
 
 # --------------------------------------------------------------------------- the plan
@@ -602,32 +576,14 @@ def _findings(data: ReportData) -> list[str]:
 
 # --------------------------------------------------------------------------- spec drivers
 
-SPECS = (
-    ("hbm_bandwidth_per_usd_hour", "HBM bandwidth per TCO dollar (TB/s per USD/chip-hour)"),
-    ("bf16_flop_per_s_per_usd_hour", "bf16 FLOP/s per TCO dollar (TFLOP/s per USD/chip-hour)"),
-    ("hbm_bytes", "HBM capacity"),
-    ("hbm_bandwidth_bytes_per_s", "HBM bandwidth"),
-)
-
 
 def _drivers(data: ReportData) -> None:
-    accs = data.raw["accelerators"]
-    spec_rows: dict[str, dict[str, Any]] = {}
-    for model, _ in models(data):
-        for row in data.raw[f"cost/{model}/offline"]["rows"]:
-            a = accs[row["accelerator"]]
-            usd_h = row["usd_per_chip_hour"]
-            bw, flops = a["hbm_bandwidth_bytes_per_s"], a["bf16_flop_per_s"]
-            spec_rows[a["id"]] = {
-                "accelerator": a["id"],
-                "chip_kind": a["chip_kind"],
-                "usd_per_chip_hour": usd_h,
-                "hbm_bytes": a["hbm_bytes"],
-                "hbm_bandwidth_bytes_per_s": a["hbm_bandwidth_bytes_per_s"],
-                "bf16_flop_per_s": a["bf16_flop_per_s"],
-                "hbm_bandwidth_per_usd_hour": bw / usd_h if bw else None,
-                "bf16_flop_per_s_per_usd_hour": flops / usd_h if flops else None,
-            }
+    costs = {
+        model: {mode: data.raw[f"cost/{model}/{mode}"] for mode in MODES}
+        for model, _ in models(data)
+    }
+    d = api.spec_drivers(costs, data.catalog)
+    corr_rows = d["correlations"]
     data.tables["chip_specs"] = Table(
         "chip_specs",
         "Catalog specs of the priced chips, per TCO dollar (derived in this report)",
@@ -649,41 +605,9 @@ def _drivers(data: ReportData) -> None:
                 "{:.3g}",
             ),
         ),
-        sorted(spec_rows.values(), key=lambda r: r["accelerator"]),
-        note="Specs from the catalog (api.catalog_list); TCO per chip-hour from api.cost.",
+        d["specs"],
+        note="Specs from the catalog; TCO per chip-hour from api.cost (api.spec_drivers).",
     )
-    corr_rows: list[dict[str, Any]] = []
-    for model, _ in models(data):
-        for mode in MODES:
-            rows = data.raw[f"cost/{model}/{mode}"]["rows"]
-            cost = [r["usd_per_million_output_tokens"] for r in rows]
-            for key, label in SPECS:
-                xs = [spec_rows[r["accelerator"]][key] for r in rows]
-                corr_rows.append(
-                    {
-                        "model": model,
-                        "mode": mode,
-                        "spec": key,
-                        "spec_label": label,
-                        "chips": len(rows),
-                        "spearman_rho_vs_cost": spearman(xs, cost),
-                    }
-                )
-            perf = data.raw[f"perf/{model}/{mode}"]["rows"]
-            tps = [p["output_tokens_per_s_per_chip"] for p in perf]
-            for key in ("hbm_bandwidth_bytes_per_s", "hbm_bytes"):
-                xs = [accs[p["accelerator"]][key] for p in perf]
-                label = dict(SPECS)[key]
-                corr_rows.append(
-                    {
-                        "model": model,
-                        "mode": mode,
-                        "spec": f"{key} (vs tok/s per chip, all chips)",
-                        "spec_label": label,
-                        "chips": len(perf),
-                        "spearman_rho_vs_tokens_per_s_per_chip": spearman(xs, tps),
-                    }
-                )
     data.tables["spec_drivers"] = Table(
         "spec_drivers",
         "Which specs decide it: Spearman rank correlation (derived in this report)",
