@@ -148,10 +148,9 @@ def gather(
 ) -> ReportData:
     """Call the api for every figure of the report; ``progress(label)`` after each step.
 
-    The simulation-heavy calls (cost tables, reasoning, frontier searches) run first, on
-    ``jobs`` worker processes (default: the CPUs, at most 2 per core available); each
-    answer is the same as a direct api call's (the engine is deterministic), so the
-    report equals the commands."""
+    With ``jobs`` > 1 the simulation-heavy calls (cost tables, reasoning, frontier
+    searches) run first on that many worker processes; each answer is the same as a
+    direct api call's (the engine is deterministic), so the report equals the commands."""
     cat = catalog or api.get_catalog()
     sc = scenario or load_scenario(cat)
     sc.check(cat)
@@ -296,11 +295,12 @@ def _work(group: list[Call]) -> list[tuple[str, tuple[str, Any]]]:
 
 
 def _jobs(jobs: int | None) -> int:
-    if jobs is not None:
-        return max(1, jobs)
-    if "fork" not in multiprocessing.get_all_start_methods():
+    """Worker processes: one unless asked. On the 2-core reference machine two workers
+    were no faster than one (benchmarks/report_speed.py: ratio 0.93): the heaviest group
+    bounds the wall time and the cores share their execution units."""
+    if jobs is None or jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
+    return min(jobs, os.cpu_count() or 1)
 
 
 def _prefetch(data: ReportData, jobs: int | None, progress: Progress | None) -> None:

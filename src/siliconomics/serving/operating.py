@@ -293,9 +293,7 @@ def _find(
 ) -> EngineResult:
     precs = policy.precisions(model, hw.chip)
     counts, close = (
-        ([chips], 1)
-        if chips
-        else _rank_chip_counts(model, hw, input_len, output_len, precs, sla)
+        ([chips], 1) if chips else _rank_chip_counts(model, hw, input_len, output_len, precs, sla)
     )
     last: SiliconomicsError | None = None
     results: list[SearchResult] = []
