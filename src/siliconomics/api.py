@@ -162,7 +162,7 @@ def estimate(
         "bound": {"prefill": e.prefill.bound, "decode": e.decode.bound},
         "breakdown": {"prefill": e.prefill.breakdown(), "decode": e.decode.breakdown()},
         "calibration": hw.calibration.id,
-        "validated": is_validated(hw.chip.id, cat),
+        "validated": is_validated(hw.chip, cat),
         "parameters": param_summary(arch),
     }
 
@@ -427,7 +427,7 @@ def throughput(
         sla=q.sla,
         layout=q.layout,
         errors=error_model(cat),
-        validated=is_validated(hw.chip.id, cat),
+        validated=is_validated(hw.chip, cat),
         hardware_name=hardware,
         frontier_points=frontier_points,
         seed=seed,

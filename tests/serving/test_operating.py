@@ -61,3 +61,18 @@ def test_no_pipeline_parallel_pools_in_disaggregated_serving() -> None:
 def test_typed_errors() -> None:
     with pytest.raises(DoesNotFit):
         api.throughput("llama-3.1-405b", "nvidia-h100-sxm", 1, **Q)
+
+
+def test_a_hardware_file_keeps_the_family_it_names(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A chip read from a YAML file with a new id gets the calibration its file names (and
+    counts as validated when that family was fitted), not the prior."""
+    src = (
+        __import__("pathlib").Path(__file__).parents[2]
+        / "src/siliconomics/data/accelerators/nvidia-h100-sxm.yaml"
+    ).read_text()
+    f = tmp_path / "my-h100.yaml"
+    f.write_text(src.replace("id: nvidia-h100-sxm", "id: my-h100"))
+    e = api.estimate("llama-3.1-8b", str(f), batch=8)
+    assert e["calibration"] == "nvidia-hopper" and e["validated"] is True
+    same = api.estimate("llama-3.1-8b", "nvidia-h100-sxm", batch=8)
+    assert e["tpot_s"] == same["tpot_s"]

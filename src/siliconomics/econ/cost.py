@@ -213,7 +213,7 @@ def operating(
         sla=q.sla,
         layout=q.layout,
         errors=errors,
-        validated=is_validated(hw.chip.id, catalog),
+        validated=is_validated(hw.chip, catalog),
         hardware_name=hardware,
     ).answer
 

@@ -55,7 +55,7 @@ def resolve_hardware(spec: str, catalog: Catalog) -> tuple[Hardware, System | No
     are those of the calibration family the chip names (the prior when it names none).
     """
     chip, system = resolve_chip(spec, catalog)
-    return Hardware.for_chip(chip, catalog.calibration_for(chip.id), system), system
+    return Hardware.for_chip(chip, catalog.calibration_for(chip), system), system
 
 
 def resolve_parallelism(
@@ -76,7 +76,8 @@ def resolve_parallelism(
     return Parallelism(tp=tp, pp=pp, ep=ep or 1, dp=chips // (tp * pp))
 
 
-def is_validated(accelerator_id: str, catalog: Catalog) -> bool:
+def is_validated(chip: Accelerator, catalog: Catalog) -> bool:
     """Whether the chip's efficiencies were fitted to published measurements of its family
-    (its calibration's method is "fitted"); a chip on the prior is unvalidated."""
-    return catalog.calibration_status(accelerator_id) == "fitted"
+    (its calibration's method is "fitted"); a chip on the prior is unvalidated. Takes the
+    chip, not its id, so a chip read from a file with a new id keeps the family it names."""
+    return catalog.calibration_status(chip) == "fitted"
