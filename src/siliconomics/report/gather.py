@@ -506,6 +506,21 @@ def _winner(rows: list[dict[str, Any]], key: str) -> tuple[str, list[str]]:
     return (best["accelerator"] if clear else ""), within
 
 
+def _rewithin(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` (ranked) with ``within_error_of_best`` recomputed against their own first."""
+    if not rows:
+        return rows
+    lo, hi = rows[0]["usd_per_request_low"], rows[0]["usd_per_request_high"]
+    return [
+        {
+            **r,
+            "within_error_of_best": r["usd_per_request_low"] <= hi
+            and lo <= r["usd_per_request_high"],
+        }
+        for r in rows
+    ]
+
+
 def _findings(data: ReportData) -> list[str]:
     out: list[str] = []
     for model, name in models(data):
@@ -517,13 +532,37 @@ def _findings(data: ReportData) -> list[str]:
                 continue
             winner, within = _winner(rows, "usd_per_request")
             r = rows[0]
+            validated = [x for x in rows if x["validated"]]
+            note = ""
+            if not r["validated"] and validated:
+                # The cheapest central estimate is a prior: say what the measured chips say.
+                v_win, _ = _winner(_rewithin(validated), "usd_per_request")
+                v = validated[0]
+                note = (
+                    f"; among validated chips {label}: "
+                    + (
+                        f"{v_win} is cheapest even at the pessimistic end"
+                        if v_win
+                        else f"{v['accelerator']} has the lowest central cost, within error of "
+                        + ", ".join(
+                            x["accelerator"]
+                            for x in _rewithin(validated)[1:]
+                            if x["within_error_of_best"]
+                        )
+                    )
+                    + f" ({v['usd_per_million_output_tokens']:.3f} USD per million output "
+                    f"tokens, {v['usd_per_million_output_tokens_low']:.3f}-"
+                    f"{v['usd_per_million_output_tokens_high']:.3f})"
+                )
             cost = (
                 f"{r['usd_per_million_output_tokens']:.3f} USD per million output tokens "
                 f"({r['usd_per_million_output_tokens_low']:.3f}-"
                 f"{r['usd_per_million_output_tokens_high']:.3f})"
             )
             if winner:
-                parts.append(f"{label} {winner} is cheapest even at the pessimistic end, {cost}")
+                parts.append(
+                    f"{label} {winner} is cheapest even at the pessimistic end, {cost}" + note
+                )
             else:
                 tied = ", ".join([r["accelerator"], *within])
                 parts.append(
@@ -531,6 +570,7 @@ def _findings(data: ReportData) -> list[str]:
                     f"central estimate {r['accelerator']}, {cost}"
                     + ("; UNVALIDATED" if not r["validated"] else "")
                     + ")"
+                    + note
                 )
         text = f"<b>{name}</b>: " + "; ".join(parts) + "."
         unval = sorted(

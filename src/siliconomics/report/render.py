@@ -512,8 +512,11 @@ def render_html(d: ReportData) -> str:
             f"{d.scenario.output_len}-token answers. "
             f"Offline = the most output tokens/s per chip with no latency limit; {sla}. Costs "
             "are the owner's TCO per chip-hour (econ defaults below) divided by sustained "
-            "tokens; analytic serving model (calibrated roofline), not the simulator, except "
-            "the frontier.</p>",
+            "tokens. Every operating point comes from the one engine every command uses: the "
+            "calibrated analytic model prunes, the request-level simulator confirms. Figures "
+            "in brackets and error bars are 80% intervals from held-out validation errors; "
+            "* and the red badge mark chips with no published measurements (prior "
+            "efficiencies, widest interval).</p>",
         )
     )
     chips = "".join(table(f"chips_{m}") for m, _ in models(d))
