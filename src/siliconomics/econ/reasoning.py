@@ -28,7 +28,9 @@ caching) and decode as K sequences of the batch::
     cost_query = I x USD/input-token + K x (N + V) x USD/output-token
 
 Latency is that of one sample at the operating point's load (the K decode together):
-mean TTFT + (N + V) x tau, and the visible answer starts after mean TTFT + N x tau.
+first-token time + (N + V) x tau, and the visible answer starts after first-token time +
+N x tau; the first-token time is the mean TTFT under the SLA's load, or one prompt's prefill
+at an offline point (where every request is queued at once).
 """
 
 from __future__ import annotations
@@ -73,14 +75,21 @@ class QueryCost:
         ) / 1e6
 
     @property
+    def first_token_s(self) -> float:
+        """Mean TTFT under the SLA's load; at an offline point (every request queued at
+        once, so its TTFT measures the queue) one prompt's prefill on a free slot."""
+        p = self.serving.op.point
+        return p.ttft_mean_s if p.rate_per_s is not None else p.analytic_ttft_s
+
+    @property
     def latency_s(self) -> float:
         p = self.serving.op.point
-        return p.ttft_mean_s + self.output_tokens_per_sample * p.tpot_mean_s
+        return self.first_token_s + self.output_tokens_per_sample * p.tpot_mean_s
 
     @property
     def time_to_visible_s(self) -> float:
         p = self.serving.op.point
-        return p.ttft_mean_s + self.hidden_tokens * p.tpot_mean_s
+        return self.first_token_s + self.hidden_tokens * p.tpot_mean_s
 
     @property
     def kv_bytes_per_sequence_per_chip(self) -> float:

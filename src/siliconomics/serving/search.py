@@ -127,6 +127,9 @@ class ServingPoint:
     analytic_output_tokens_per_s: float
     analytic_inter_token_s: float
     prefill_share: float
+    #: One prompt's prefill on an idle deployment (the analytic model): the first-token time
+    #: of a request that need not queue, used where the run had no arrival process (Offline).
+    analytic_ttft_s: float = math.nan
 
     @property
     def output_tokens_per_s_per_chip(self) -> float:
@@ -151,6 +154,7 @@ class ServingPoint:
             "request_rate_per_s": self.rate_per_s,
             "analytic_output_tokens_per_s": self.analytic_output_tokens_per_s,
             "analytic_inter_token_s": self.analytic_inter_token_s,
+            "analytic_ttft_s": self.analytic_ttft_s,
             "prefill_share": self.prefill_share,
         }
 
@@ -478,6 +482,7 @@ class _Confirmer:
             c.output_tokens_per_s,
             c.inter_token_s,
             c.prefill_share,
+            c.ttft_s,
         )
         self.offline_points[key] = point
         return point
@@ -529,6 +534,7 @@ class _Confirmer:
             c.output_tokens_per_s,
             c.inter_token_s,
             c.prefill_share,
+            c.ttft_s,
         )
 
 
