@@ -15,22 +15,20 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from siliconomics.catalog.specs import AttentionKind, MLAConfig, ModelArch, MoEConfig
 from siliconomics.errors import SiliconomicsError
 
 
 def _get(cfg: Mapping[str, Any], key: str, where: str, default: Any = ...) -> Any:
-    if key in cfg and cfg[key] is not None:
-        value = cfg[key]
-    elif default is not ...:
-        return default
-    else:
+    """The field's value (``default`` when missing or null); a negative number is an error."""
+    value = cfg.get(key)
+    if value is None:
+        if default is not ...:
+            return default
         raise SiliconomicsError(f"{where}: config field '{key}' is missing")
-    if isinstance(value, bool) or not isinstance(value, int | float | str | list | dict):
-        return value
-    if isinstance(value, int | float) and value < 0:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
         raise SiliconomicsError(f"{where}: config field '{key}' must be >= 0, got {value}")
     return value
 
@@ -59,6 +57,37 @@ def load_config_file(path: Path) -> dict[str, Any]:
     return cfg
 
 
+_MLA_MODEL_TYPES = frozenset({"deepseek_v2", "deepseek_v3", "kimi_k2"})
+_MIXTRAL_MODEL_TYPES = frozenset({"mixtral", "gpt_oss"})
+_QWEN_MOE_MODEL_TYPES = frozenset({"qwen2_moe", "qwen3_moe"})
+# Families whose config may declare sliding-window attention (sliding_window, layer_types).
+_SLIDING_WINDOW_MODEL_TYPES = frozenset({"gpt_oss", "mistral", "qwen2", "qwen3"})
+
+
+class _Dimensions(NamedTuple):
+    """The shape every decoder has: width, depth and attention heads."""
+
+    hidden_size: int
+    num_layers: int
+    num_attention_heads: int
+    num_kv_heads: int
+    head_dim: int
+
+
+class _LayerMix(NamedTuple):
+    """What a family's fields say about its layers: MLA, experts, windowed attention.
+
+    ``intermediate_size`` is the dense feed-forward width (0 for an all-MoE model).
+    """
+
+    intermediate_size: int
+    mla: MLAConfig | None = None
+    moe: MoEConfig | None = None
+    moe_layers: int = 0
+    windowed_layers: int = 0
+    window_tokens: int = 0
+
+
 def parse_hf_config(
     cfg: Mapping[str, Any],
     *,
@@ -70,17 +99,64 @@ def parse_hf_config(
 ) -> ModelArch:
     """Build a ModelArch from the fields of a Hugging Face config.json.
 
+    The shape is read by :func:`_dimensions`, the family-specific layers (MLA, experts,
+    windows) by :func:`_layer_mix`.
+    """
+    where = f"model {model_id}"
+    cfg = _language_model_config(cfg)
+    model_type = str(cfg.get("model_type", "")).removesuffix("_text")
+    dims = _dimensions(cfg, where)
+    vocab = _int(cfg, "vocab_size", where)
+    tie = bool(cfg.get("tie_word_embeddings", False))
+    dtype = checkpoint_dtype or str(cfg.get("torch_dtype", "bfloat16")).replace("bfloat16", "bf16")
+    mix = _layer_mix(cfg, model_type, where, dims.num_layers)
+    mla = mix.mla
+    if mla:
+        attention = AttentionKind.MLA
+    elif dims.num_kv_heads == dims.num_attention_heads:
+        attention = AttentionKind.MHA
+    else:
+        attention = AttentionKind.GQA
+    return ModelArch(
+        id=model_id,
+        name=name or model_id,
+        hidden_size=dims.hidden_size,
+        num_layers=dims.num_layers,
+        num_attention_heads=dims.num_attention_heads,
+        num_kv_heads=dims.num_kv_heads,
+        head_dim=mla.qk_nope_head_dim + mla.qk_rope_head_dim if mla else dims.head_dim,
+        intermediate_size=mix.intermediate_size,
+        vocab_size=vocab,
+        tie_word_embeddings=tie,
+        attention=attention,
+        mla=mla,
+        moe=mix.moe,
+        moe_layers=mix.moe_layers,
+        windowed_layers=mix.windowed_layers,
+        window_tokens=mix.window_tokens,
+        max_position_embeddings=cfg.get("max_position_embeddings"),
+        checkpoint_dtype=dtype,
+        source=source,
+        notes=notes,
+    )
+
+
+def _language_model_config(cfg: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The language model's fields: multimodal wrappers (Llama 4) keep them under
+    ``text_config``, which inherits the wrapper's ``model_type`` when it has none."""
+    if "text_config" in cfg and isinstance(cfg["text_config"], Mapping):
+        inner = dict(cfg["text_config"])
+        inner.setdefault("model_type", cfg.get("model_type", ""))
+        return inner
+    return cfg
+
+
+def _dimensions(cfg: Mapping[str, Any], where: str) -> _Dimensions:
+    """Width, depth and heads, checked.
+
     ``head_dim`` defaults to ``hidden_size / num_attention_heads`` and
     ``num_key_value_heads`` to ``num_attention_heads`` (MHA), as in transformers.
     """
-    where = f"model {model_id}"
-    if "text_config" in cfg and isinstance(cfg["text_config"], Mapping):
-        # Multimodal wrappers (Llama 4) keep the language model under text_config.
-        inner = dict(cfg["text_config"])
-        inner.setdefault("model_type", cfg.get("model_type", ""))
-        cfg = inner
-    model_type = str(cfg.get("model_type", "")).removesuffix("_text")
-
     hidden = _int(cfg, "hidden_size", where)
     layers = _int(cfg, "num_hidden_layers", where)
     heads = _int(cfg, "num_attention_heads", where)
@@ -95,121 +171,159 @@ def parse_hf_config(
             f"num_key_value_heads ({kv_heads})"
         )
     head_dim = _int(cfg, "head_dim", where, hidden // heads)
-    vocab = _int(cfg, "vocab_size", where)
-    tie = bool(cfg.get("tie_word_embeddings", False))
-    dtype = checkpoint_dtype or str(cfg.get("torch_dtype", "bfloat16")).replace("bfloat16", "bf16")
+    return _Dimensions(hidden, layers, heads, kv_heads, head_dim)
 
-    mla: MLAConfig | None = None
-    moe: MoEConfig | None = None
-    moe_layers = 0
-    windowed_layers = 0
-    window = 0
+
+def _layer_mix(cfg: Mapping[str, Any], model_type: str, where: str, layers: int) -> _LayerMix:
+    """The family's attention and feed-forward layers; a dense Llama-style model by default.
+
+    A family is recognised by ``model_type``; an unknown type with ``num_local_experts``
+    is read as Mixtral-style. A model without experts must have ``intermediate_size``.
+    """
     intermediate = _int(cfg, "intermediate_size", where, 0)
-
-    if model_type in {"deepseek_v2", "deepseek_v3", "kimi_k2"}:
-        mla = MLAConfig(
-            q_lora_rank=cfg.get("q_lora_rank"),
-            kv_lora_rank=_int(cfg, "kv_lora_rank", where),
-            qk_nope_head_dim=_int(cfg, "qk_nope_head_dim", where),
-            qk_rope_head_dim=_int(cfg, "qk_rope_head_dim", where),
-            v_head_dim=_int(cfg, "v_head_dim", where),
-        )
-        head_dim = mla.qk_nope_head_dim + mla.qk_rope_head_dim
-        n_routed = _int(cfg, "n_routed_experts", where, 0)
-        if n_routed:
-            moe = MoEConfig(
-                num_experts=n_routed,
-                experts_per_token=_int(cfg, "num_experts_per_tok", where),
-                expert_intermediate_size=_int(cfg, "moe_intermediate_size", where),
-                num_shared_experts=_int(cfg, "n_shared_experts", where, 0),
-                shared_intermediate_size=_int(cfg, "moe_intermediate_size", where),
-            )
-            first_dense = _int(cfg, "first_k_dense_replace", where, 0)
-            freq = _int(cfg, "moe_layer_freq", where, 1)
-            moe_layers = sum(1 for i in range(first_dense, layers) if i % freq == 0)
-    elif model_type in {"mixtral", "gpt_oss"} or (
+    if model_type in _MLA_MODEL_TYPES:
+        mix = _deepseek_layers(cfg, where, layers, intermediate)
+    elif model_type in _MIXTRAL_MODEL_TYPES or (
         "num_local_experts" in cfg and model_type != "llama4"
     ):
-        moe = MoEConfig(
-            num_experts=_int(cfg, "num_local_experts", where),
-            experts_per_token=_int(
-                cfg, "num_experts_per_tok", where, cfg.get("experts_per_token", ...)
-            ),
-            expert_intermediate_size=intermediate,
-        )
-        moe_layers = layers
-    elif model_type in {"qwen2_moe", "qwen3_moe"}:
-        shared = _int(cfg, "shared_expert_intermediate_size", where, 0)
-        moe = MoEConfig(
-            num_experts=_int(cfg, "num_experts", where),
-            experts_per_token=_int(cfg, "num_experts_per_tok", where),
-            expert_intermediate_size=_int(cfg, "moe_intermediate_size", where),
-            num_shared_experts=1 if shared else 0,
-            shared_intermediate_size=shared,
-        )
-        step = _int(cfg, "decoder_sparse_step", where, 1)
-        dense_only = set(cfg.get("mlp_only_layers") or [])
-        moe_layers = sum(1 for i in range(layers) if i not in dense_only and (i + 1) % step == 0)
+        mix = _mixtral_layers(cfg, where, layers, intermediate)
+    elif model_type in _QWEN_MOE_MODEL_TYPES:
+        mix = _qwen_moe_layers(cfg, where, layers, intermediate)
     elif model_type == "llama4":
-        moe = MoEConfig(
-            num_experts=_int(cfg, "num_local_experts", where),
-            experts_per_token=_int(cfg, "num_experts_per_tok", where),
-            expert_intermediate_size=intermediate,
-            num_shared_experts=1,
-            shared_intermediate_size=intermediate,
-        )
-        intermediate = _int(cfg, "intermediate_size_mlp", where, intermediate)
-        step = _int(cfg, "interleave_moe_layer_step", where, 1)
-        moe_layer_ids = cfg.get("moe_layers")
-        if isinstance(moe_layer_ids, list):
-            moe_layers = len(moe_layer_ids)
-        else:
-            moe_layers = sum(1 for i in range(layers) if (i + 1) % step == 0)
-        chunk = cfg.get("attention_chunk_size")
-        if chunk:
-            no_rope = cfg.get("no_rope_layers")
-            if isinstance(no_rope, list) and len(no_rope) == layers:
-                # no_rope_layers[i] == 1 marks a RoPE layer with chunked attention.
-                windowed_layers = sum(1 for v in no_rope if v)
-            else:
-                windowed_layers = layers - layers // 4
-            window = int(chunk)
-
-    if model_type == "gpt_oss" or model_type in {"mistral", "qwen2", "qwen3"}:
-        layer_types = cfg.get("layer_types")
-        sliding = cfg.get("sliding_window")
-        if isinstance(layer_types, list) and sliding:
-            windowed_layers = sum(1 for t in layer_types if t == "sliding_attention")
-            window = int(sliding)
-        elif sliding and cfg.get("use_sliding_window", model_type == "mistral"):
-            windowed_layers = layers
-            window = int(sliding)
-
-    if moe is None and intermediate == 0:
+        mix = _llama4_layers(cfg, where, layers, intermediate)
+    else:
+        mix = _LayerMix(intermediate)
+    if model_type in _SLIDING_WINDOW_MODEL_TYPES:
+        window = _sliding_window(cfg, model_type, layers)
+        if window is not None:
+            mix = mix._replace(windowed_layers=window[0], window_tokens=window[1])
+    if mix.moe is None and mix.intermediate_size == 0:
         raise SiliconomicsError(f"{where}: config field 'intermediate_size' is missing")
+    return mix
 
-    attention = (
-        AttentionKind.MLA if mla else AttentionKind.MHA if kv_heads == heads else AttentionKind.GQA
+
+def _deepseek_layers(
+    cfg: Mapping[str, Any], where: str, layers: int, intermediate: int
+) -> _LayerMix:
+    """DeepSeek V2/V3, Kimi K2: MLA attention; routed plus shared experts.
+
+    The first ``first_k_dense_replace`` layers are dense; after them every
+    ``moe_layer_freq``-th layer is MoE. Shared experts have the routed experts' width.
+    """
+    mla = MLAConfig(
+        q_lora_rank=cfg.get("q_lora_rank"),
+        kv_lora_rank=_int(cfg, "kv_lora_rank", where),
+        qk_nope_head_dim=_int(cfg, "qk_nope_head_dim", where),
+        qk_rope_head_dim=_int(cfg, "qk_rope_head_dim", where),
+        v_head_dim=_int(cfg, "v_head_dim", where),
     )
-    return ModelArch(
-        id=model_id,
-        name=name or model_id,
-        hidden_size=hidden,
-        num_layers=layers,
-        num_attention_heads=heads,
-        num_kv_heads=kv_heads,
-        head_dim=head_dim,
-        intermediate_size=intermediate,
-        vocab_size=vocab,
-        tie_word_embeddings=tie,
-        attention=attention,
-        mla=mla,
+    n_routed = _int(cfg, "n_routed_experts", where, 0)
+    if not n_routed:
+        return _LayerMix(intermediate, mla=mla)
+    moe = MoEConfig(
+        num_experts=n_routed,
+        experts_per_token=_int(cfg, "num_experts_per_tok", where),
+        expert_intermediate_size=_int(cfg, "moe_intermediate_size", where),
+        num_shared_experts=_int(cfg, "n_shared_experts", where, 0),
+        shared_intermediate_size=_int(cfg, "moe_intermediate_size", where),
+    )
+    first_dense = _int(cfg, "first_k_dense_replace", where, 0)
+    freq = _int(cfg, "moe_layer_freq", where, 1)
+    moe_layers = sum(1 for layer in range(first_dense, layers) if layer % freq == 0)
+    return _LayerMix(intermediate, mla=mla, moe=moe, moe_layers=moe_layers)
+
+
+def _mixtral_layers(
+    cfg: Mapping[str, Any], where: str, layers: int, intermediate: int
+) -> _LayerMix:
+    """Mixtral, gpt-oss: every layer MoE, experts ``intermediate_size`` wide, no shared
+    expert (gpt-oss names top-k ``experts_per_token``)."""
+    moe = MoEConfig(
+        num_experts=_int(cfg, "num_local_experts", where),
+        experts_per_token=_int(
+            cfg, "num_experts_per_tok", where, cfg.get("experts_per_token", ...)
+        ),
+        expert_intermediate_size=intermediate,
+    )
+    return _LayerMix(intermediate, moe=moe, moe_layers=layers)
+
+
+def _qwen_moe_layers(
+    cfg: Mapping[str, Any], where: str, layers: int, intermediate: int
+) -> _LayerMix:
+    """Qwen2-MoE, Qwen3-MoE: layer i is MoE when (i + 1) is a multiple of
+    ``decoder_sparse_step`` and i is not in ``mlp_only_layers``; one shared expert when
+    ``shared_expert_intermediate_size`` is set."""
+    shared = _int(cfg, "shared_expert_intermediate_size", where, 0)
+    moe = MoEConfig(
+        num_experts=_int(cfg, "num_experts", where),
+        experts_per_token=_int(cfg, "num_experts_per_tok", where),
+        expert_intermediate_size=_int(cfg, "moe_intermediate_size", where),
+        num_shared_experts=1 if shared else 0,
+        shared_intermediate_size=shared,
+    )
+    step = _int(cfg, "decoder_sparse_step", where, 1)
+    dense_only = set(cfg.get("mlp_only_layers") or [])
+    moe_layers = sum(
+        1 for layer in range(layers) if layer not in dense_only and (layer + 1) % step == 0
+    )
+    return _LayerMix(intermediate, moe=moe, moe_layers=moe_layers)
+
+
+def _llama4_layers(cfg: Mapping[str, Any], where: str, layers: int, intermediate: int) -> _LayerMix:
+    """Llama 4: MoE (routed experts plus one shared expert, both ``intermediate_size``
+    wide) interleaved with dense layers ``intermediate_size_mlp`` wide, and chunked
+    attention on the RoPE layers.
+
+    MoE layers are those listed in ``moe_layers``, else every
+    ``interleave_moe_layer_step``-th. Chunked layers are those with ``no_rope_layers[i] == 1``
+    (a RoPE layer), else three of every four; the chunk is read as a sliding window.
+    """
+    moe = MoEConfig(
+        num_experts=_int(cfg, "num_local_experts", where),
+        experts_per_token=_int(cfg, "num_experts_per_tok", where),
+        expert_intermediate_size=intermediate,
+        num_shared_experts=1,
+        shared_intermediate_size=intermediate,
+    )
+    dense_intermediate = _int(cfg, "intermediate_size_mlp", where, intermediate)
+    step = _int(cfg, "interleave_moe_layer_step", where, 1)
+    moe_layer_ids = cfg.get("moe_layers")
+    if isinstance(moe_layer_ids, list):
+        moe_layers = len(moe_layer_ids)
+    else:
+        moe_layers = sum(1 for layer in range(layers) if (layer + 1) % step == 0)
+    windowed_layers = 0
+    window = 0
+    chunk = cfg.get("attention_chunk_size")
+    if chunk:
+        no_rope = cfg.get("no_rope_layers")
+        if isinstance(no_rope, list) and len(no_rope) == layers:
+            windowed_layers = sum(1 for uses_rope in no_rope if uses_rope)
+        else:
+            windowed_layers = layers - layers // 4
+        window = int(chunk)
+    return _LayerMix(
+        dense_intermediate,
         moe=moe,
         moe_layers=moe_layers,
         windowed_layers=windowed_layers,
         window_tokens=window,
-        max_position_embeddings=cfg.get("max_position_embeddings"),
-        checkpoint_dtype=dtype,
-        source=source,
-        notes=notes,
     )
+
+
+def _sliding_window(cfg: Mapping[str, Any], model_type: str, layers: int) -> tuple[int, int] | None:
+    """(windowed layers, window tokens), or None for full attention everywhere.
+
+    ``layer_types`` names each layer (gpt-oss, Qwen3: "sliding_attention" or
+    "full_attention"); without it ``sliding_window`` applies to every layer when
+    ``use_sliding_window`` is set (default: on for Mistral, whose configs leave it out,
+    off for the others).
+    """
+    layer_types = cfg.get("layer_types")
+    sliding = cfg.get("sliding_window")
+    if isinstance(layer_types, list) and sliding:
+        return sum(1 for kind in layer_types if kind == "sliding_attention"), int(sliding)
+    if sliding and cfg.get("use_sliding_window", model_type == "mistral"):
+        return layers, int(sliding)
+    return None

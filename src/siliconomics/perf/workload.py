@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from siliconomics.catalog.dtypes import DType, storage_bytes
-from siliconomics.catalog.specs import ModelArch
+from siliconomics.catalog.specs import MLAConfig, ModelArch, MoEConfig
 from siliconomics.perf.config import ACTIVATION_BYTES, Parallelism, Precision
 
 Num = Any  # float or numpy array (broadcast over a sweep)
@@ -214,15 +214,30 @@ def _attended_keys(context: Num, new_tokens: Num, window: int | None) -> Num:
     return np.minimum(keys, window) if window else keys
 
 
+def _adds_one_token(group: Group) -> bool:
+    """Whether every sequence of the group adds one token: a decode group."""
+    new_tokens = group.new_tokens
+    if isinstance(new_tokens, int | float):
+        return new_tokens == 1
+    return bool(np.all(np.asarray(new_tokens) == 1))
+
+
 def _attention_ops(
     model: ModelArch,
     par: Parallelism,
     prec: Precision,
     g: Group,
+    decode: bool,
     layers: int,
     window: int | None,
     tag: str,
 ) -> list[Op]:
+    """Attention itself (scores and weighted values) of one group on ``layers`` layers.
+
+    FLOPs: 4·d per head and attended key (QK^T and PV), or MLA's per-key costs (module
+    docstring: absorbed in decode, decompressed in prefill). Bytes: the cached KV read,
+    the new tokens' KV written, and Q and O once (flash-attention style).
+    """
     if layers <= 0:
         return []
     heads = model.num_attention_heads / par.tp
@@ -230,7 +245,6 @@ def _attention_ops(
     keys = _attended_keys(g.context, g.new_tokens, window)
     cached = np.minimum(g.context + g.new_tokens, window) if window else g.context + g.new_tokens
     q_tokens = g.tokens
-    decode = np.all(np.asarray(g.new_tokens) == 1)
     if model.mla is not None:
         m = model.mla
         latent = m.kv_lora_rank + m.qk_rope_head_dim
@@ -308,173 +322,312 @@ def build_step(
     The groups belong to one data-parallel replica. ``count`` is the number of layers of each
     kind in the whole model, so summing op times gives the latency of the step through all
     ``pp`` stages; the pipeline send/recv between stages is one P2P op with count pp - 1.
+    In order: embedding and norms, attention (projections, the attention of each group,
+    the tensor-parallel all-reduce), dense then MoE feed-forward, LM head, pipeline.
     """
-    h = model.hidden_size
-    tokens = sum(g.tokens for g in groups)
-    gdt = prec.gemm_dtype
-    wb = storage_bytes(prec.weights)
-    tp = par.tp
-    L = model.num_layers
-    ops: list[Op] = []
-
-    ops.append(Op("embedding", OpKind.ELEMENTWISE, 1, 0.0, tokens * h * 2 * ACTIVATION_BYTES))
-    ops.append(
-        Op(
-            "norms",
-            OpKind.ELEMENTWISE,
-            2 * L,
-            5.0 * tokens * h,
-            2.0 * tokens * h * ACTIVATION_BYTES + h * BF16_BYTES,
-        )
-    )
-
-    # Attention projections.
+    hidden = model.hidden_size
+    tokens = sum(group.tokens for group in groups)
+    is_decode = [_adds_one_token(group) for group in groups]
+    gemm_dtype = prec.gemm_dtype
+    weight_bytes = storage_bytes(prec.weights)
+    ops = _embedding_and_norm_ops(model, tokens)
     if model.mla is not None:
-        m = model.mla
-        heads = model.num_attention_heads / tp
-        qk = m.qk_nope_head_dim + m.qk_rope_head_dim
-        if m.q_lora_rank:
-            ops.append(_gemm("q_a_proj", L, tokens, h, m.q_lora_rank, wb, gdt))
-            ops.append(_gemm("q_b_proj", L, tokens, m.q_lora_rank, heads * qk, wb, gdt))
-        else:
-            ops.append(_gemm("q_proj", L, tokens, h, heads * qk, wb, gdt))
-        ops.append(_gemm("kv_a_proj", L, tokens, h, m.kv_lora_rank + m.qk_rope_head_dim, wb, gdt))
-        kv_b_weights = m.kv_lora_rank * heads * (m.qk_nope_head_dim + m.v_head_dim)
-        if all(np.all(np.asarray(g.new_tokens) == 1) for g in groups):
-            # Absorbed form: W_UK folds into the query, W_UV into the output, per token.
-            ops.append(
-                _gemm(
-                    "kv_b_absorbed",
-                    L,
-                    tokens,
-                    m.kv_lora_rank,
-                    heads * (m.qk_nope_head_dim + m.v_head_dim),
-                    wb,
-                    gdt,
-                    kv_b_weights,
-                )
-            )
-        else:
-            kv_tokens = sum(g.seqs * (g.context + g.new_tokens) for g in groups)
-            ops.append(
-                _gemm(
-                    "kv_b_proj",
-                    L,
-                    kv_tokens,
-                    m.kv_lora_rank,
-                    heads * (m.qk_nope_head_dim + m.v_head_dim),
-                    wb,
-                    gdt,
-                )
-            )
-        ops.append(_gemm("o_proj", L, tokens, heads * m.v_head_dim, h, wb, gdt))
+        ops += _mla_projection_ops(
+            model, model.mla, par, groups, all(is_decode), tokens, weight_bytes, gemm_dtype
+        )
     else:
-        d = model.head_dim
-        q_out = model.num_attention_heads / tp * d
-        kv_out = 2 * ceil(model.num_kv_heads / tp) * d
-        ops.append(_gemm("qkv_proj", L, tokens, h, q_out + kv_out, wb, gdt))
-        ops.append(_gemm("o_proj", L, tokens, q_out, h, wb, gdt))
-
-    full = model.full_attention_layers
-    for i, g in enumerate(groups):
-        tag = "" if len(groups) == 1 else f"[{i}]"
-        ops += _attention_ops(model, par, prec, g, full, None, tag)
-        ops += _attention_ops(
-            model, par, prec, g, model.windowed_layers, model.window_tokens, f"_windowed{tag}"
-        )
-    ops += _all_reduce("attn_all_reduce", L, tokens, h, tp)
-
-    # Feed-forward: dense layers.
+        ops += _gqa_projection_ops(model, par, tokens, weight_bytes, gemm_dtype)
+    ops += _attention_core_ops(model, par, prec, groups, is_decode)
+    ops += _all_reduce("attn_all_reduce", model.num_layers, tokens, hidden, par.tp)
     if model.dense_layers:
-        i_tp = model.intermediate_size / tp
-        ops.append(_gemm("mlp_gate_up", model.dense_layers, tokens, h, 2 * i_tp, wb, gdt))
-        ops.append(
-            Op(
-                "mlp_act",
-                OpKind.ELEMENTWISE,
-                model.dense_layers,
-                4.0 * tokens * i_tp,
-                3.0 * tokens * i_tp * ACTIVATION_BYTES,
-            )
-        )
-        ops.append(_gemm("mlp_down", model.dense_layers, tokens, i_tp, h, wb, gdt))
-        ops += _all_reduce("mlp_all_reduce", model.dense_layers, tokens, h, tp)
-
-    # Feed-forward: MoE layers.
-    moe = model.moe
-    if moe is not None and model.moe_layers:
-        nl = model.moe_layers
-        ops.append(_gemm("moe_router", nl, tokens, h, moe.num_experts, BF16_BYTES, DType.BF16))
-        # Tokens seen by the chips that share one stage's experts.
-        group_tokens = tokens * (par.ep / tp if par.ep > tp else 1)
-        frac_hit = 1.0 - (1.0 - moe.experts_per_token / moe.num_experts) ** group_tokens
-        experts_here = moe.num_experts / par.ep
-        expert_split = max(tp // par.ep, 1)
-        ie = moe.expert_intermediate_size / expert_split
-        # Token-expert pairs on the busiest chip: T·k/ep when experts sit inside the TP group
-        # (every chip holds every token), T·k/tp when attention is data-parallel.
-        pairs = tokens * moe.experts_per_token / tp * expert_split * moe_load_imbalance
-        experts_hit = np.maximum(experts_here * frac_hit, 1.0)
-        m_per_expert = pairs / experts_hit
-        ops.append(
-            Op(
-                "moe_experts_gate_up",
-                OpKind.GEMM,
-                nl,
-                2.0 * pairs * h * 2 * ie,
-                experts_hit * h * 2 * ie * wb + pairs * (h + 2 * ie) * ACTIVATION_BYTES,
-                gdt,
-                m=m_per_expert,
-            )
-        )
-        ops.append(
-            Op(
-                "moe_experts_down",
-                OpKind.GEMM,
-                nl,
-                2.0 * pairs * ie * h,
-                experts_hit * ie * h * wb + pairs * (ie + h) * ACTIVATION_BYTES,
-                gdt,
-                m=m_per_expert,
-            )
-        )
-        if moe.num_shared_experts:
-            si = moe.num_shared_experts * moe.shared_intermediate_size / tp
-            ops.append(_gemm("moe_shared_gate_up", nl, tokens, h, 2 * si, wb, gdt))
-            ops.append(_gemm("moe_shared_down", nl, tokens, si, h, wb, gdt))
-        if par.ep > tp:
-            # Dispatch and combine: this chip's 1/tp share of the replica's tokens goes to k
-            # experts, a fraction (ep-1)/ep of them on other chips.
-            sent = (
-                tokens / tp * moe.experts_per_token * h * ACTIVATION_BYTES * (par.ep - 1) / par.ep
-            )
-            ops.append(
-                Op("moe_dispatch", OpKind.ALL_TO_ALL, nl, comm_bytes=sent, group_size=par.ep)
-            )
-            ops.append(Op("moe_combine", OpKind.ALL_TO_ALL, nl, comm_bytes=sent, group_size=par.ep))
-        ops += _all_reduce("moe_all_reduce", nl, tokens, h, tp)
-
-    logit_tokens = sum(
-        g.seqs if not np.all(np.asarray(g.new_tokens) == 1) else g.tokens for g in groups
-    )
-    ops.append(
-        Op(
-            "final_norm",
-            OpKind.ELEMENTWISE,
-            1,
-            5.0 * logit_tokens * h,
-            2.0 * logit_tokens * h * ACTIVATION_BYTES,
-        )
-    )
-    ops.append(_gemm("lm_head", 1, logit_tokens, h, model.vocab_size / tp, BF16_BYTES, DType.BF16))
+        ops += _dense_mlp_ops(model, par, tokens, weight_bytes, gemm_dtype)
+    if model.moe is not None and model.moe_layers:
+        ops += _moe_ops(model, model.moe, par, tokens, weight_bytes, gemm_dtype, moe_load_imbalance)
+    ops += _lm_head_ops(model, par, groups, is_decode)
     if par.pp > 1:
         ops.append(
             Op(
                 "pp_send_recv",
                 OpKind.P2P,
                 par.pp - 1,
-                comm_bytes=tokens * h * ACTIVATION_BYTES,
+                comm_bytes=tokens * hidden * ACTIVATION_BYTES,
                 group_size=2,
             )
         )
     return ops
+
+
+def _embedding_and_norm_ops(model: ModelArch, tokens: Num) -> list[Op]:
+    """The embedding lookup (read a row, write it) and the two norms of every layer
+    (about 5 FLOPs per element; read and write the activations, read the bf16 scale)."""
+    hidden = model.hidden_size
+    return [
+        Op("embedding", OpKind.ELEMENTWISE, 1, 0.0, tokens * hidden * 2 * ACTIVATION_BYTES),
+        Op(
+            "norms",
+            OpKind.ELEMENTWISE,
+            2 * model.num_layers,
+            5.0 * tokens * hidden,
+            2.0 * tokens * hidden * ACTIVATION_BYTES + hidden * BF16_BYTES,
+        ),
+    ]
+
+
+def _gqa_projection_ops(
+    model: ModelArch, par: Parallelism, tokens: Num, weight_bytes: float, gemm_dtype: DType
+) -> list[Op]:
+    """Fused QKV and O projections of GQA/MHA, sharded by heads over ``tp`` (a KV head is
+    replicated when tp exceeds the KV heads)."""
+    hidden, tp, layers = model.hidden_size, par.tp, model.num_layers
+    head_dim = model.head_dim
+    q_out = model.num_attention_heads / tp * head_dim
+    kv_out = 2 * ceil(model.num_kv_heads / tp) * head_dim
+    return [
+        _gemm("qkv_proj", layers, tokens, hidden, q_out + kv_out, weight_bytes, gemm_dtype),
+        _gemm("o_proj", layers, tokens, q_out, hidden, weight_bytes, gemm_dtype),
+    ]
+
+
+def _mla_projection_ops(
+    model: ModelArch,
+    mla: MLAConfig,
+    par: Parallelism,
+    groups: Sequence[Group],
+    all_decode: bool,
+    tokens: Num,
+    weight_bytes: float,
+    gemm_dtype: DType,
+) -> list[Op]:
+    """MLA (DeepSeek) projections: Q (through the q_lora_rank factor when there is one),
+    the KV latent's down-projection kv_a, its up-projection kv_b, and O.
+
+    In a decode-only step kv_b is absorbed: W_UK folds into the query and W_UV into the
+    output, per new token. Otherwise K and V are decompressed for every cached and new
+    token of every group (DeepSeek-V2, arXiv:2405.04434 §2.1).
+    """
+    hidden, layers = model.hidden_size, model.num_layers
+    heads = model.num_attention_heads / par.tp
+    qk = mla.qk_nope_head_dim + mla.qk_rope_head_dim
+    ops: list[Op] = []
+    if mla.q_lora_rank:
+        ops.append(
+            _gemm("q_a_proj", layers, tokens, hidden, mla.q_lora_rank, weight_bytes, gemm_dtype)
+        )
+        ops.append(
+            _gemm("q_b_proj", layers, tokens, mla.q_lora_rank, heads * qk, weight_bytes, gemm_dtype)
+        )
+    else:
+        ops.append(_gemm("q_proj", layers, tokens, hidden, heads * qk, weight_bytes, gemm_dtype))
+    ops.append(
+        _gemm(
+            "kv_a_proj",
+            layers,
+            tokens,
+            hidden,
+            mla.kv_lora_rank + mla.qk_rope_head_dim,
+            weight_bytes,
+            gemm_dtype,
+        )
+    )
+    kv_b_out = heads * (mla.qk_nope_head_dim + mla.v_head_dim)
+    if all_decode:
+        kv_b_weights = mla.kv_lora_rank * heads * (mla.qk_nope_head_dim + mla.v_head_dim)
+        ops.append(
+            _gemm(
+                "kv_b_absorbed",
+                layers,
+                tokens,
+                mla.kv_lora_rank,
+                kv_b_out,
+                weight_bytes,
+                gemm_dtype,
+                kv_b_weights,
+            )
+        )
+    else:
+        kv_tokens = sum(group.seqs * (group.context + group.new_tokens) for group in groups)
+        ops.append(
+            _gemm(
+                "kv_b_proj", layers, kv_tokens, mla.kv_lora_rank, kv_b_out, weight_bytes, gemm_dtype
+            )
+        )
+    ops.append(
+        _gemm("o_proj", layers, tokens, heads * mla.v_head_dim, hidden, weight_bytes, gemm_dtype)
+    )
+    return ops
+
+
+def _attention_core_ops(
+    model: ModelArch,
+    par: Parallelism,
+    prec: Precision,
+    groups: Sequence[Group],
+    is_decode: Sequence[bool],
+) -> list[Op]:
+    """Attention of each group, on the full-attention layers and then on the windowed
+    ones (``_windowed``); ops are tagged ``[i]`` by group when there are several."""
+    ops: list[Op] = []
+    for index, (group, group_is_decode) in enumerate(zip(groups, is_decode, strict=True)):
+        tag = "" if len(groups) == 1 else f"[{index}]"
+        ops += _attention_ops(
+            model, par, prec, group, group_is_decode, model.full_attention_layers, None, tag
+        )
+        ops += _attention_ops(
+            model,
+            par,
+            prec,
+            group,
+            group_is_decode,
+            model.windowed_layers,
+            model.window_tokens,
+            f"_windowed{tag}",
+        )
+    return ops
+
+
+def _dense_mlp_ops(
+    model: ModelArch, par: Parallelism, tokens: Num, weight_bytes: float, gemm_dtype: DType
+) -> list[Op]:
+    """SwiGLU feed-forward of the dense layers, sharded over ``tp``: the fused gate/up
+    GEMM, the activation (about 4 FLOPs per element; read two inputs, write one), the
+    down GEMM, and the all-reduce of its partial sums."""
+    hidden, tp, layers = model.hidden_size, par.tp, model.dense_layers
+    width_per_chip = model.intermediate_size / tp
+    return [
+        _gemm("mlp_gate_up", layers, tokens, hidden, 2 * width_per_chip, weight_bytes, gemm_dtype),
+        Op(
+            "mlp_act",
+            OpKind.ELEMENTWISE,
+            layers,
+            4.0 * tokens * width_per_chip,
+            3.0 * tokens * width_per_chip * ACTIVATION_BYTES,
+        ),
+        _gemm("mlp_down", layers, tokens, width_per_chip, hidden, weight_bytes, gemm_dtype),
+        *_all_reduce("mlp_all_reduce", layers, tokens, hidden, tp),
+    ]
+
+
+def _moe_ops(
+    model: ModelArch,
+    moe: MoEConfig,
+    par: Parallelism,
+    tokens: Num,
+    weight_bytes: float,
+    gemm_dtype: DType,
+    moe_load_imbalance: float,
+) -> list[Op]:
+    """Feed-forward of the MoE layers: the bf16 router, the routed experts, the shared
+    experts, the expert-parallel dispatch and combine, and the tensor-parallel all-reduce."""
+    hidden, tp, layers = model.hidden_size, par.tp, model.moe_layers
+    ops = [_gemm("moe_router", layers, tokens, hidden, moe.num_experts, BF16_BYTES, DType.BF16)]
+    ops += _routed_expert_ops(model, moe, par, tokens, weight_bytes, gemm_dtype, moe_load_imbalance)
+    if moe.num_shared_experts:
+        shared_width = moe.num_shared_experts * moe.shared_intermediate_size / tp
+        ops.append(
+            _gemm(
+                "moe_shared_gate_up",
+                layers,
+                tokens,
+                hidden,
+                2 * shared_width,
+                weight_bytes,
+                gemm_dtype,
+            )
+        )
+        ops.append(
+            _gemm("moe_shared_down", layers, tokens, shared_width, hidden, weight_bytes, gemm_dtype)
+        )
+    if par.ep > tp:
+        ops += _expert_parallel_ops(model, moe, par, tokens)
+    ops += _all_reduce("moe_all_reduce", layers, tokens, hidden, tp)
+    return ops
+
+
+def _routed_expert_ops(
+    model: ModelArch,
+    moe: MoEConfig,
+    par: Parallelism,
+    tokens: Num,
+    weight_bytes: float,
+    gemm_dtype: DType,
+    moe_load_imbalance: float,
+) -> list[Op]:
+    """Gate/up and down GEMMs of the routed experts on the busiest chip.
+
+    The chips that share one stage's experts see ``tokens`` (x ep/tp when expert
+    parallelism spans replicas); T tokens picking k of E experts touch
+    E·(1 - (1 - k/E)^T) distinct experts on average, and only their weights are read
+    (at least one expert per chip). Experts are split over ``tp // ep`` chips when the
+    TP group is wider than EP. Token-expert pairs on the busiest chip: T·k/ep when experts
+    sit inside the TP group (every chip holds every token), T·k/tp when attention is
+    data-parallel, times ``moe_load_imbalance``.
+    """
+    hidden, tp, layers = model.hidden_size, par.tp, model.moe_layers
+    group_tokens = tokens * (par.ep / tp if par.ep > tp else 1)
+    frac_hit = 1.0 - (1.0 - moe.experts_per_token / moe.num_experts) ** group_tokens
+    experts_here = moe.num_experts / par.ep
+    expert_split = max(tp // par.ep, 1)
+    expert_width = moe.expert_intermediate_size / expert_split
+    pairs = tokens * moe.experts_per_token / tp * expert_split * moe_load_imbalance
+    experts_hit = np.maximum(experts_here * frac_hit, 1.0)
+    m_per_expert = pairs / experts_hit
+    return [
+        Op(
+            "moe_experts_gate_up",
+            OpKind.GEMM,
+            layers,
+            2.0 * pairs * hidden * 2 * expert_width,
+            experts_hit * hidden * 2 * expert_width * weight_bytes
+            + pairs * (hidden + 2 * expert_width) * ACTIVATION_BYTES,
+            gemm_dtype,
+            m=m_per_expert,
+        ),
+        Op(
+            "moe_experts_down",
+            OpKind.GEMM,
+            layers,
+            2.0 * pairs * expert_width * hidden,
+            experts_hit * expert_width * hidden * weight_bytes
+            + pairs * (expert_width + hidden) * ACTIVATION_BYTES,
+            gemm_dtype,
+            m=m_per_expert,
+        ),
+    ]
+
+
+def _expert_parallel_ops(
+    model: ModelArch, moe: MoEConfig, par: Parallelism, tokens: Num
+) -> list[Op]:
+    """All-to-all dispatch and combine when experts span replicas (ep > tp): this chip's
+    1/tp share of the replica's tokens goes to k experts, a fraction (ep-1)/ep of them on
+    other chips."""
+    hidden, tp, ep = model.hidden_size, par.tp, par.ep
+    sent = tokens / tp * moe.experts_per_token * hidden * ACTIVATION_BYTES * (ep - 1) / ep
+    return [
+        Op("moe_dispatch", OpKind.ALL_TO_ALL, model.moe_layers, comm_bytes=sent, group_size=ep),
+        Op("moe_combine", OpKind.ALL_TO_ALL, model.moe_layers, comm_bytes=sent, group_size=ep),
+    ]
+
+
+def _lm_head_ops(
+    model: ModelArch, par: Parallelism, groups: Sequence[Group], is_decode: Sequence[bool]
+) -> list[Op]:
+    """Final norm and LM head, in bf16, vocabulary sharded over ``tp``. Logits are
+    computed for every decode token but only for the last prompt token of a prefill."""
+    hidden = model.hidden_size
+    logit_tokens = sum(
+        group.seqs if not group_is_decode else group.tokens
+        for group, group_is_decode in zip(groups, is_decode, strict=True)
+    )
+    return [
+        Op(
+            "final_norm",
+            OpKind.ELEMENTWISE,
+            1,
+            5.0 * logit_tokens * hidden,
+            2.0 * logit_tokens * hidden * ACTIVATION_BYTES,
+        ),
+        _gemm(
+            "lm_head", 1, logit_tokens, hidden, model.vocab_size / par.tp, BF16_BYTES, DType.BF16
+        ),
+    ]

@@ -47,7 +47,6 @@ request generation, KV sizes and statistics are vectorised with numpy.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -205,6 +204,29 @@ class ReplicaRun:
     step_log: tuple[tuple[float, float, int, int], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class _Requests:
+    """The requests of one replica run: per-request lists indexed like them, and how a
+    closed loop issues them.
+
+    Plain lists, not arrays: the event loop reads and writes one scalar at a time, where
+    list indexing is several times faster than numpy's. The ``*_s`` outputs are NaN until
+    set. In a closed loop the j-th completion (j = 0, 1, ...) issues request
+    ``issued_at_start + j``, arriving ``think_time_s`` later; ``arrival_s`` is filled in
+    then (``issued_at_start`` is the number of requests when the loop is open).
+    """
+
+    arrival_s: list[float]
+    input_tokens: list[int]
+    decode_tokens: list[int]
+    kv_bytes: list[float]  # reserved at admission, freed at finish
+    admit_s: list[float]
+    first_s: list[float]
+    finish_s: list[float]
+    issued_at_start: int
+    think_time_s: float
+
+
 def run_replica(
     rep: Replica,
     arrival_s: np.ndarray,
@@ -230,186 +252,325 @@ def run_replica(
     arr: list[float] = arrival_s.tolist()
     inp: list[int] = input_tokens.tolist()
     dec: list[int] = decode_tokens.tolist()
+    need = _reserved_kv_bytes(rep, reserve_tokens)
+    if not prefilled:
+        _check_whole_prompts_fit(rep.engine, inp)
+    issued = n_req
+    if closed_concurrency is not None:
+        issued = _start_closed_loop(arr, closed_concurrency)
+    unset = [math.nan] * n_req
+    reqs = _Requests(arr, inp, dec, need, unset.copy(), unset.copy(), unset, issued, think_time_s)
+    run = _event_loop(rep, reqs, prefilled, log_steps)
+    if closed_concurrency is not None:
+        arrival_s[:] = np.asarray(arr)
+    return run
+
+
+def _reserved_kv_bytes(rep: Replica, reserve_tokens: np.ndarray) -> list[float]:
+    """KV bytes per chip each request reserves; an error when one alone cannot fit."""
     need: list[float] = rep.kv_bytes(reserve_tokens).tolist()
     cap_bytes = rep.kv_capacity_bytes
     worst = max(need) if need else 0.0
     if worst > cap_bytes:
-        i = int(np.argmax(need))
+        worst_idx = int(np.argmax(need))
         raise SiliconomicsError(
-            f"input_len/output_len: a request of {int(reserve_tokens[i])} tokens needs "
+            f"input_len/output_len: a request of {int(reserve_tokens[worst_idx])} tokens needs "
             f"{worst / 1e9:.2f} GB of KV cache per chip but a replica has "
             f"{max(cap_bytes, 0) / 1e9:.2f} GB free; use more chips or shorter requests"
         )
-    budget = rep.engine.max_num_tokens
-    chunked = rep.engine.chunked_prefill
-    if not prefilled and not chunked and n_req and max(inp) > budget:
+    return need
+
+
+def _check_whole_prompts_fit(engine: EngineConfig, input_tokens: list[int]) -> None:
+    """Without chunked prefill a prompt runs in one step, so it must fit the budget."""
+    budget = engine.max_num_tokens
+    if not engine.chunked_prefill and input_tokens and max(input_tokens) > budget:
         raise SiliconomicsError(
-            f"max_num_tokens: {budget} is less than a {max(inp)}-token prompt; "
+            f"max_num_tokens: {budget} is less than a {max(input_tokens)}-token prompt; "
             f"enable chunked prefill or raise max_num_tokens"
         )
-    max_seqs = rep.max_num_seqs
-    timer = rep.timer
-    decode_block = timer.decode_block
-    mixed = timer.mixed
-    blocks: dict[tuple[int, int], list[float]] = {}
-    B = DECODE_BLOCK_TOKENS
 
-    issued = n_req
-    if closed_concurrency is not None:
-        issued = min(closed_concurrency, n_req)
-        for i in range(n_req):
-            arr[i] = 0.0 if i < issued else math.inf
 
-    admit = [math.nan] * n_req
-    first = [math.nan] * n_req
-    finish = [math.nan] * n_req
-    ser_t: list[float] = []
-    log: list[tuple[float, float, int, int]] = []
-    ser_q: list[int] = []
+def _start_closed_loop(arrival_s: list[float], concurrency: int) -> int:
+    """The first ``concurrency`` requests arrive at 0, the others are not issued yet
+    (arrival inf); returns how many are issued."""
+    n_req = len(arrival_s)
+    issued = min(concurrency, n_req)
+    for idx in range(n_req):
+        arrival_s[idx] = 0.0 if idx < issued else math.inf
+    return issued
+
+
+def _event_loop(rep: Replica, reqs: _Requests, prefilled: bool, log_steps: bool) -> ReplicaRun:
+    """One iteration per engine step, in the order of the module docstring (1-5).
+
+    The decode batch is a count ``n_dec`` and a context sum ``ctx_sum``; ``finishing``
+    maps a step to the decoders whose last token it makes. The queue length and the
+    requests in flight are recorded when they change. This loop is the simulator's hot
+    path: its state stays in local variables, and a helper runs only in a step that has
+    its kind of work.
+    """
+    arr = reqs.arrival_s
+    n_req = len(arr)
+    budget, max_seqs = rep.engine.max_num_tokens, rep.max_num_seqs
+    mixed_step_s, decode_block = rep.timer.mixed, rep.timer.decode_block
+    rows: dict[tuple[int, int], list[float]] = {}  # decode-only step times by (n, block)
+    block_tokens = DECODE_BLOCK_TOKENS
+    row_key: tuple[int, int] = (0, 0)  # the row in use (n_dec >= 1: none yet)
+    row: list[float] = []
+    ser_t: list[float] = []  # series of (time, queue length, in flight), as three lists:
+    ser_q: list[int] = []  # tuples would be objects for the garbage collector to trace
     ser_r: list[int] = []
-    last_q, last_r = -1, -1
-
-    t = 0.0
-    step = 0
-    nxt = 0
+    log: list[tuple[float, float, int, int]] = []
     queue: deque[int] = deque()
     prefilling: deque[list[int]] = deque()  # [request, tokens left, tokens done]
-    heap: list[tuple[int, int]] = []  # (finishing step, request)
-    n_dec = 0
-    ctx_sum = 0
-    kv_used = 0.0
-    in_flight = 0
-    done = 0
-
+    finishing: dict[int, list[int]] = {}
+    ending: list[int] = []  # prompts whose prefill this step ends (emptied at its end)
+    now_s = kv_used = 0.0
+    step = nxt = n_dec = ctx_sum = running = done = 0
+    last_q = last_r = -1
     while done < n_req:
-        while nxt < n_req and arr[nxt] <= t:
+        while nxt < n_req and arr[nxt] <= now_s:
             queue.append(nxt)
             nxt += 1
 
         room = budget - n_dec
-        k = 0
-        new_tok = 0
-        old_tok = 0
-        ending: list[int] = []
-        # Continue prompts part-way through prefill (FCFS).
-        # (the item is updated now; nothing reads it again before the step ends)
-        for item in prefilling:
-            if room <= 0:
-                break
-            take = item[1] if item[1] <= room else room
-            k += 1
-            new_tok += take
-            old_tok += item[2]
-            room -= take
-            item[1] -= take
-            item[2] += take
-            if item[1] == 0:
-                ending.append(item[0])
-        while prefilling and prefilling[0][1] == 0:
-            prefilling.popleft()
-        # Admit from the head of the queue.
-        while queue and in_flight < max_seqs and room > 0:
-            r = queue[0]
-            if kv_used + need[r] > cap_bytes:
-                break
-            if prefilled:
-                queue.popleft()
-                admit[r] = t
-                in_flight += 1
-                kv_used += need[r]
-                n_dec += 1
-                room -= 1
-                ctx_sum += inp[r]
-                heapq.heappush(heap, (step + dec[r] - 1, r))
-                continue
-            size = inp[r]
-            if size > room and not chunked:
-                break
-            queue.popleft()
-            admit[r] = t
-            in_flight += 1
-            kv_used += need[r]
-            take = size if size <= room else room
-            k += 1
-            new_tok += take
-            room -= take
-            if take == size:
-                ending.append(r)
-            else:
-                prefilling.append([r, size - take, take])
+        chunks = new_tok = old_tok = 0
+        if prefilling:
+            chunks, new_tok, old_tok, room = _continue_prefills(prefilling, room, ending)
+        admitting = queue and running < max_seqs and room > 0
+        if admitting and prefilled:
+            running, kv_used, n_dec, ctx_sum = _admit_decoders(
+                rep, reqs, queue, finishing, now_s, step, room, running, kv_used, n_dec, ctx_sum
+            )
+        elif admitting:
+            running, kv_used, chunks, new_tok = _admit_prompts(
+                rep, reqs, queue, prefilling, ending, now_s, room, running, kv_used, chunks, new_tok
+            )
 
         qlen = len(queue)
-        if qlen != last_q or in_flight != last_r:
-            ser_t.append(t)
+        if qlen != last_q or running != last_r:
+            ser_t.append(now_s)
             ser_q.append(qlen)
-            ser_r.append(in_flight)
-            last_q, last_r = qlen, in_flight
+            ser_r.append(running)
+            last_q, last_r = qlen, running
 
-        if k:
-            dt = mixed(k, new_tok, old_tok, n_dec, ctx_sum)
+        if chunks:
+            step_s = mixed_step_s(chunks, new_tok, old_tok, n_dec, ctx_sum)
         elif n_dec:
-            c = (ctx_sum + n_dec // 2) // n_dec
-            key = (n_dec, c // B)
-            row = blocks.get(key)
-            if row is None:
-                row = decode_block(n_dec, c // B)
-                blocks[key] = row
-            dt = row[c % B]
+            # The mean context, rounded to a whole token, indexes a row of step times; the
+            # row in use changes only when n_dec does or the context crosses a block.
+            mean_ctx = (ctx_sum + n_dec // 2) // n_dec
+            if n_dec != row_key[0] or mean_ctx // block_tokens != row_key[1]:
+                row_key = (n_dec, mean_ctx // block_tokens)
+                if row_key not in rows:
+                    rows[row_key] = decode_block(n_dec, mean_ctx // block_tokens)
+                row = rows[row_key]
+            step_s = row[mean_ctx % block_tokens]
+        elif nxt < n_req and arr[nxt] < math.inf:
+            now_s = max(now_s, arr[nxt])  # idle until the next arrival
+            continue
         else:
-            if nxt < n_req and arr[nxt] < math.inf:
-                t = max(t, arr[nxt])
-                continue
             raise AssertionError("simulator stalled: no work and no arrivals")  # pragma: no cover
 
         if log_steps:
-            log.append((t, dt, new_tok, n_dec))
-        t += dt
+            log.append((now_s, step_s, new_tok, n_dec))
+        now_s += step_s
         ctx_sum += n_dec
-        # Decoders that finished.
-        while heap and heap[0][0] == step:
-            _, r = heapq.heappop(heap)
-            finish[r] = t
-            n_dec -= 1
-            ctx_sum -= inp[r] + dec[r]
-            kv_used -= need[r]
-            in_flight -= 1
-            done += 1
-            if issued < n_req:
-                arr[issued] = t + think_time_s
-                issued += 1
-        # Prompts that finished: first token now.
-        for r in ending:
-            first[r] = t
-            d = dec[r]
-            if d > 0:
-                n_dec += 1
-                ctx_sum += inp[r]
-                heapq.heappush(heap, (step + d, r))
-            else:
-                finish[r] = t
-                kv_used -= need[r]
-                in_flight -= 1
-                done += 1
-                if issued < n_req:
-                    arr[issued] = t + think_time_s
-                    issued += 1
+        if ending or step in finishing:
+            n_dec, ctx_sum, kv_used, running, done = _end_step(
+                reqs, ending, finishing, now_s, step, n_dec, ctx_sum, kv_used, running, done
+            )
         step += 1
 
-    ser_t.append(t)
+    ser_t.append(now_s)
     ser_q.append(len(queue))
-    ser_r.append(in_flight)
-    if closed_concurrency is not None:
-        arrival_s[:] = np.asarray(arr)
+    ser_r.append(running)
     return ReplicaRun(
-        np.asarray(admit),
-        np.asarray(first),
-        np.asarray(finish),
+        np.asarray(reqs.admit_s),
+        np.asarray(reqs.first_s),
+        np.asarray(reqs.finish_s),
         np.asarray(ser_t),
         np.asarray(ser_q),
         np.asarray(ser_r),
         step,
         tuple(log),
     )
+
+
+def _continue_prefills(
+    prefilling: deque[list[int]], room: int, ending: list[int]
+) -> tuple[int, int, int, int]:
+    """Give ``room`` tokens of the budget to prompts part-way through prefill, FCFS.
+
+    Each [request, tokens left, tokens done] item is updated now (nothing reads it again
+    before the step ends); a prompt whose prefill this step ends goes to ``ending`` and
+    leaves ``prefilling``. Returns (chunks, new tokens, tokens already prefilled under
+    them, room left).
+    """
+    chunks = new_tok = old_tok = 0
+    for item in prefilling:
+        if room <= 0:
+            break
+        take = item[1] if item[1] <= room else room
+        chunks += 1
+        new_tok += take
+        old_tok += item[2]
+        room -= take
+        item[1] -= take
+        item[2] += take
+        if item[1] == 0:
+            ending.append(item[0])
+    while prefilling and prefilling[0][1] == 0:
+        prefilling.popleft()
+    return chunks, new_tok, old_tok, room
+
+
+def _admit_prompts(
+    rep: Replica,
+    reqs: _Requests,
+    queue: deque[int],
+    prefilling: deque[list[int]],
+    ending: list[int],
+    now_s: float,
+    room: int,
+    running: int,
+    kv_used: float,
+    chunks: int,
+    new_tok: int,
+) -> tuple[int, float, int, int]:
+    """Admit new prompts from the head of the queue into the ``room`` left in the budget.
+
+    Strict FCFS: the head is admitted only while fewer than ``max_num_seqs`` sequences
+    are running and its whole KV reservation fits in what is left; otherwise it blocks
+    those behind it. With chunked prefill a prompt takes min(its length, room) tokens and
+    continues in ``prefilling``; without, a prompt that does not fit whole waits. Returns
+    (running, KV bytes used, chunks, new tokens).
+    """
+    need, inp, admit = reqs.kv_bytes, reqs.input_tokens, reqs.admit_s
+    max_seqs, cap_bytes = rep.max_num_seqs, rep.kv_capacity_bytes
+    chunked = rep.engine.chunked_prefill
+    while queue and running < max_seqs and room > 0:
+        req = queue[0]
+        if kv_used + need[req] > cap_bytes:
+            break
+        size = inp[req]
+        if size > room and not chunked:
+            break
+        queue.popleft()
+        admit[req] = now_s
+        running += 1
+        kv_used += need[req]
+        take = size if size <= room else room
+        chunks += 1
+        new_tok += take
+        room -= take
+        if take == size:
+            ending.append(req)
+        else:
+            prefilling.append([req, size - take, take])
+    return running, kv_used, chunks, new_tok
+
+
+def _admit_decoders(
+    rep: Replica,
+    reqs: _Requests,
+    queue: deque[int],
+    finishing: dict[int, list[int]],
+    now_s: float,
+    step: int,
+    room: int,
+    running: int,
+    kv_used: float,
+    n_dec: int,
+    ctx_sum: int,
+) -> tuple[int, float, int, int]:
+    """Admit prefilled requests (decode pool) from the head of the queue, one token each.
+
+    The same FCFS and KV rule as for prompts. A request decodes from this step on, so
+    its last token is made by step + decode tokens - 1. Returns (running, KV bytes
+    used, decoders, their context sum).
+    """
+    need, inp, dec, admit = reqs.kv_bytes, reqs.input_tokens, reqs.decode_tokens, reqs.admit_s
+    max_seqs, cap_bytes = rep.max_num_seqs, rep.kv_capacity_bytes
+    while queue and running < max_seqs and room > 0:
+        req = queue[0]
+        if kv_used + need[req] > cap_bytes:
+            break
+        queue.popleft()
+        admit[req] = now_s
+        running += 1
+        kv_used += need[req]
+        n_dec += 1
+        room -= 1
+        ctx_sum += inp[req]
+        last_step = step + dec[req] - 1
+        if last_step in finishing:
+            finishing[last_step].append(req)
+        else:
+            finishing[last_step] = [req]
+    return running, kv_used, n_dec, ctx_sum
+
+
+def _end_step(
+    reqs: _Requests,
+    ending: list[int],
+    finishing: dict[int, list[int]],
+    now_s: float,
+    step: int,
+    n_dec: int,
+    ctx_sum: int,
+    kv_used: float,
+    running: int,
+    done: int,
+) -> tuple[int, int, float, int, int]:
+    """Bookkeeping at the end of ``step``, which ended at ``now_s``.
+
+    Decoders whose last token the step made (``finishing[step]``) free their KV, in
+    request order. Prompts whose prefill ended (``ending``, emptied) emit their first
+    token and decode from the next step, their last token made by step + decode tokens,
+    or finish at once when they have no more to make. In a closed loop each completion
+    issues the next request. Returns (decoders, their context sum, KV bytes used,
+    running, done).
+    """
+    arr, inp, dec, need = reqs.arrival_s, reqs.input_tokens, reqs.decode_tokens, reqs.kv_bytes
+    first, finish = reqs.first_s, reqs.finish_s
+    n_req = len(arr)
+    issue = reqs.issued_at_start + done  # the request the next completion issues
+    finished = finishing.pop(step, None)
+    if finished is not None:
+        finished.sort()
+        for req in finished:
+            finish[req] = now_s
+            n_dec -= 1
+            ctx_sum -= inp[req] + dec[req]
+            kv_used -= need[req]
+            running -= 1
+            done += 1
+            if issue < n_req:
+                arr[issue] = now_s + reqs.think_time_s
+            issue += 1
+    for req in ending:
+        first[req] = now_s
+        decode_left = dec[req]
+        if decode_left > 0:
+            n_dec += 1
+            ctx_sum += inp[req]
+            last_step = step + decode_left
+            if last_step in finishing:
+                finishing[last_step].append(req)
+            else:
+                finishing[last_step] = [req]
+        else:
+            finish[req] = now_s
+            kv_used -= need[req]
+            running -= 1
+            done += 1
+            if issue < n_req:
+                arr[issue] = now_s + reqs.think_time_s
+            issue += 1
+    ending.clear()
+    return n_dec, ctx_sum, kv_used, running, done
 
 
 # --- the whole deployment -------------------------------------------------------------
