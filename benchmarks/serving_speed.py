@@ -16,6 +16,7 @@ import time
 
 from siliconomics import api
 from siliconomics.perf import Parallelism
+from siliconomics.perf.config import PrecisionPolicy
 from siliconomics.serving import (
     Deployment,
     LogNormal,
@@ -30,7 +31,7 @@ def main() -> None:
     cat = api.get_catalog()
     model = api.resolve_model("llama-3.1-70b", cat)
     hw = api.resolve_hardware("nvidia-hgx-h100", cat)
-    prec = api.resolve_precision(model, hw, "fp8", "fp8")
+    prec = PrecisionPolicy.make(["fp8"], ["fp8"]).precisions(model, hw.chip)[0]
     dep = Deployment(Parallelism(tp=8))
 
     cases = [
@@ -64,6 +65,7 @@ def main() -> None:
         output_len=1024,
         ttft_p99_limit_s=2.0,
         tpot_p99_limit_s=0.05,
+        precisions=PrecisionPolicy().precisions(model, hw.chip),
         hardware_name="nvidia-hgx-h100",
     )
     wall = time.perf_counter() - t0
