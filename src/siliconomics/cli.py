@@ -1015,7 +1015,7 @@ def report(
     set_: SetOpt = None,
     jobs: Annotated[
         int | None,
-        typer.Option(help="Worker processes for the simulations (default: 1)"),
+        typer.Option(help="Worker processes for the simulations (default: 2 where cores allow)"),
     ] = None,
     catalog: CatalogOpt = None,
 ) -> None:

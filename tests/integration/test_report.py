@@ -332,3 +332,28 @@ def test_a_new_vendor_reaches_cost_and_the_report_as_data(tmp_path: Path) -> Non
     assert float(rows["acme-x1"]["usd_per_request_offline"]) == pytest.approx(
         acme["usd_per_request"], rel=1e-12
     )
+
+
+@pytest.mark.slow
+def test_worker_processes_give_the_same_report(tmp_path: Path) -> None:
+    """The prefetch on worker processes only warms the engine's cache: the tables equal a
+    report built in one process."""
+    from dataclasses import replace
+
+    from siliconomics.report import gather
+    from siliconomics.serving import operating
+
+    small = replace(
+        SC,
+        models=("llama-3.1-8b",),
+        hardware=("nvidia-h100-sxm", "amd-mi300x", "google-tpu7x"),
+        query_chips=("nvidia-h100-sxm",),
+        frontier_model="llama-3.1-8b",
+        frontier_hardware=("nvidia-hgx-h100",),
+    )
+    operating.clear_cache()
+    two = gather(scenario=small, jobs=2)
+    operating.clear_cache()
+    one = gather(scenario=small, jobs=1)
+    for name in ("chips_llama-3.1-8b", "reasoning", "frontier", "rental_costs"):
+        assert two.tables[name].rows == one.tables[name].rows, name

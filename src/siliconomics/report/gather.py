@@ -27,6 +27,7 @@ from siliconomics.catalog.loader import Catalog
 from siliconomics.econ.assumptions import default_assumptions, source_ids
 from siliconomics.errors import SiliconomicsError
 from siliconomics.report.scenario import Scenario, load_scenario
+from siliconomics.serving import operating
 from siliconomics.stamp import build_stamp
 
 
@@ -56,7 +57,6 @@ class ReportData:
     settings: dict[str, Any]
     scenario: Scenario
     catalog: Catalog
-    prefetched: dict[str, tuple[str, Any]] = field(default_factory=dict)
     tables: dict[str, Table] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
     findings: list[str] = field(default_factory=list)
@@ -243,20 +243,18 @@ Call = tuple[str, str, dict[str, Any]]
 
 
 def _plan(data: ReportData) -> list[list[Call]]:
-    """Every heavy call of the report as (key, api function, keyword arguments), in groups
-    that share operating points (so one worker's engine cache serves the whole group), the
-    slowest groups first: a model's SLA, offline and rental cost tables; a chip's
-    frontier; a model's reasoning on a chip at every best-of-K."""
+    """The report's simulations as api calls (key, api function, keyword arguments), in
+    groups that share step caches, the slowest first: a model on one chip, offline and at
+    the SLA; a frontier system; a model's reasoning on a chip at every best-of-K."""
     sc = data.scenario
     groups: list[list[Call]] = []
     for model in reversed(sc.models):
-        group: list[Call] = [
-            ("cost", *_cost_call(data, model, "sla")),
-            ("cost", *_cost_call(data, model, "offline")),
-        ]
-        if model == sc.frontier_model:
-            group.append(("cost", *_cost_call(data, model, "offline", rental=True)))
-        groups.append(group)
+        for hw in sc.hardware_ids(data.catalog):
+            group: list[Call] = []
+            for mode in ("sla", "offline"):
+                key, kw = _cost_call(data, model, mode)
+                group.append(("cost", f"{key}/{hw}", {**kw, "hardware": [hw]}))
+            groups.append(group)
     for hw in sc.frontier_hardware:
         groups.append([("throughput", *_frontier_call(data, hw))])
     for model in sc.models:
@@ -268,43 +266,43 @@ def _plan(data: ReportData) -> list[list[Call]]:
 
 
 def _call(data: ReportData, key: str, fn: str, kw: dict[str, Any]) -> dict[str, Any]:
-    """The prefetched answer of a planned call, else the api's answer now."""
-    hit = data.prefetched.get(key)
-    if hit is None:
-        out: dict[str, Any] = getattr(api, fn)(**kw, catalog=data.catalog)
-        return out
-    status, value = hit
-    if status == "error":
-        raise SiliconomicsError(value)
-    result: dict[str, Any] = value
-    return result
+    """The api's answer (its operating points come from the engine's cache when the
+    prefetch warmed it)."""
+    out: dict[str, Any] = getattr(api, fn)(**kw, catalog=data.catalog)
+    return out
 
 
 #: The catalog worker processes use: set before the pool forks, so it is inherited.
 _WORKER_CATALOG: list[Catalog] = []
 
 
-def _work(group: list[Call]) -> list[tuple[str, tuple[str, Any]]]:
-    out: list[tuple[str, tuple[str, Any]]] = []
-    for key, fn, kw in group:
+def _work(group: list[Call]) -> list[tuple[Any, Any]]:
+    """Run a group of calls in a worker; return the engine-cache entries they created (an
+    error is the api's to report again when the step asks)."""
+    before = set(operating.cached_questions())
+    for _key, fn, kw in group:
         try:
-            out.append((key, ("ok", getattr(api, fn)(**kw, catalog=_WORKER_CATALOG[0]))))
-        except SiliconomicsError as exc:
-            out.append((key, ("error", str(exc))))
-    return out
+            getattr(api, fn)(**kw, catalog=_WORKER_CATALOG[0])
+        except SiliconomicsError:
+            continue
+    return [(k, v) for k, v in operating.cached_items() if k not in before]
 
 
 def _jobs(jobs: int | None) -> int:
-    """Worker processes: one unless asked. On the 2-core reference machine two workers
-    were no faster than one (benchmarks/report_speed.py: ratio 0.93): the heaviest group
-    bounds the wall time and the cores share their execution units."""
-    if jobs is None or jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    """Worker processes: ``jobs``, else up to 2 where the CPUs allow (on the 2-core reference
+    machine two workers build the report 1.7x faster than one: benchmarks/report_speed.py);
+    1 where processes cannot be forked."""
+    if "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return min(jobs, os.cpu_count() or 1)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    return max(1, min(jobs if jobs is not None else 2, cpus))
 
 
 def _prefetch(data: ReportData, jobs: int | None, progress: Progress | None) -> None:
-    """Run the planned calls on worker processes (forked, so the catalog is inherited)."""
+    """Run the planned simulations on worker processes (forked, so the catalog and the
+    error model are inherited) and put the operating points they found into this
+    process's engine cache: the steps then ask the api as usual and get the same answers
+    (the engine is deterministic and its cache key holds every input), at once."""
     n = _jobs(jobs)
     plan = _plan(data)
     if n < 2:
@@ -314,12 +312,11 @@ def _prefetch(data: ReportData, jobs: int | None, progress: Progress | None) -> 
     ctx = multiprocessing.get_context("fork")
     try:
         with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
-            futures = [pool.submit(_work, group) for group in plan]
+            futures = {pool.submit(_work, group): group for group in plan}
             for fut in as_completed(futures):
-                for key, answer in fut.result():
-                    data.prefetched[key] = answer
-                    if progress is not None:
-                        progress(f"simulated {key}")
+                operating.remember(fut.result())
+                if progress is not None:
+                    progress(f"simulated {futures[fut][0][0]}")
     finally:
         _WORKER_CATALOG.clear()
 
@@ -329,7 +326,7 @@ def prefetch_count(scenario: Scenario, catalog: Catalog, jobs: int | None = None
     if _jobs(jobs) < 2:
         return 0
     stub = ReportData("", {}, scenario, catalog)
-    return sum(len(g) for g in _plan(stub))
+    return len(_plan(stub))
 
 
 # --------------------------------------------------------------------------- GPU vs ASIC

@@ -61,7 +61,7 @@ SIMULATED_COUNTS = 1
 #: A runner-up count is simulated only if its analytic rating per chip is within this
 #: ratio of the best count's (the analytic and simulated rankings rarely swap further).
 CLOSE_COUNT_RATIO = 0.85
-_CACHE_SIZE = 512
+_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +209,25 @@ _CACHE: OrderedDict[tuple[Any, ...], EngineResult] = OrderedDict()
 
 def clear_cache() -> None:
     _CACHE.clear()
+
+
+def cached_questions() -> list[tuple[Any, ...]]:
+    """The questions whose answers are cached (for a worker to report what it found)."""
+    return list(_CACHE)
+
+
+def cached_items() -> list[tuple[tuple[Any, ...], EngineResult]]:
+    return list(_CACHE.items())
+
+
+def remember(items: list[tuple[tuple[Any, ...], EngineResult]]) -> None:
+    """Add answers found in another process. The key holds every input and the engine is
+    deterministic, so an answer is the same wherever it was computed."""
+    for key, result in items:
+        _CACHE[key] = result
+        _CACHE.move_to_end(key)
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
 
 
 def find(
