@@ -77,6 +77,9 @@ def user_errors(fn: F) -> F:
         except SiliconomicsError as exc:
             err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err.print("error: interrupted; nothing was written after the interruption")
+            raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
 

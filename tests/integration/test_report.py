@@ -357,3 +357,12 @@ def test_worker_processes_give_the_same_report(tmp_path: Path) -> None:
     one = gather(scenario=small, jobs=1)
     for name in ("chips_llama-3.1-8b", "reasoning", "frontier", "rental_costs"):
         assert two.tables[name].rows == one.tables[name].rows, name
+
+
+def test_bad_formats_are_refused_before_any_work(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    r = runner.invoke(app, ["report", "--out", str(out), "--weights", "fp9"])
+    assert r.exit_code == 2
+    lines = [line for line in r.output.splitlines() if line.strip()]
+    assert lines == ["error: weights: unknown value 'fp9'; allowed: bf16, fp8, fp4, int4"]
+    assert not out.exists()

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -276,16 +276,21 @@ def _call(data: ReportData, key: str, fn: str, kw: dict[str, Any]) -> dict[str, 
 _WORKER_CATALOG: list[Catalog] = []
 
 
-def _work(group: list[Call]) -> list[tuple[Any, Any]]:
-    """Run a group of calls in a worker; return the engine-cache entries they created (an
-    error is the api's to report again when the step asks)."""
+def _work(group: list[Call]) -> tuple[str, list[tuple[Any, Any]]]:
+    """Run a group of calls in a worker; return its first key and the engine-cache
+    entries the calls created (an error is the api's to report again when a step asks)."""
     before = set(operating.cached_questions())
     for _key, fn, kw in group:
         try:
             getattr(api, fn)(**kw, catalog=_WORKER_CATALOG[0])
         except SiliconomicsError:
             continue
-    return [(k, v) for k, v in operating.cached_items() if k not in before]
+    return group[0][0], [(k, v) for k, v in operating.cached_items() if k not in before]
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the main process, which stops the pool and says so once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _jobs(jobs: int | None) -> int:
@@ -309,15 +314,19 @@ def _prefetch(data: ReportData, jobs: int | None, progress: Progress | None) -> 
         return
     api.error_model(data.catalog)  # once, before the fork: the workers inherit it
     _WORKER_CATALOG[:] = [data.catalog]
-    ctx = multiprocessing.get_context("fork")
+    pool = multiprocessing.get_context("fork").Pool(n, initializer=_ignore_interrupts)
     try:
-        with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
-            futures = {pool.submit(_work, group): group for group in plan}
-            for fut in as_completed(futures):
-                operating.remember(fut.result())
-                if progress is not None:
-                    progress(f"simulated {futures[fut][0][0]}")
+        for group_key, entries in pool.imap_unordered(_work, plan):
+            operating.remember(entries)
+            if progress is not None:
+                progress(f"simulated {group_key}")
+    except BaseException:
+        pool.terminate()  # Ctrl-C or an error: stop the workers now, not after the queue
+        raise
+    else:
+        pool.close()
     finally:
+        pool.join()
         _WORKER_CATALOG.clear()
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from siliconomics.catalog.loader import Catalog
 from siliconomics.errors import SiliconomicsError, unknown
+from siliconomics.perf.config import PrecisionPolicy
 
 
 class _ScenarioFile(BaseModel):
@@ -73,7 +74,9 @@ class Scenario:
         return replace(self, **given)
 
     def check(self, catalog: Catalog) -> None:
-        """Every id names a catalog entry (one clear line otherwise)."""
+        """Every id names a catalog entry and the formats are known (one clear line
+        otherwise), before any work is done."""
+        PrecisionPolicy.make(self.weights, None, self.precision)
         for m in (*self.models, self.small_model, self.frontier_model):
             if m not in catalog.models:
                 raise unknown("model", m, catalog.models)
