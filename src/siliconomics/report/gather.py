@@ -1155,6 +1155,7 @@ def _assumptions(data: ReportData) -> None:
         shown |= {p["accelerator"] for p in data.raw[f"perf/{model}/offline"]["rows"]}
     for acc in sorted(shown):
         used |= set(api.catalog_show(acc, cat)["sources"])
+    used.add(data.scenario.source)
     used.discard("user")
     data.tables["sources"] = Table(
         "sources",

@@ -24,6 +24,8 @@ from siliconomics.perf.config import PrecisionPolicy
 class _ScenarioFile(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
+    source: str = Field(default="user", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    date: str = Field(default="", pattern=r"^(\d{4}(-\d{2}(-\d{2})?)?)?$")
     models: list[str] = Field(min_length=1)
     input_len: int = Field(ge=1, le=1_000_000)
     output_len: int = Field(ge=1, le=1_000_000)
@@ -60,6 +62,7 @@ class Scenario:
     frontier_chips: int
     frontier_hardware: tuple[str, ...]
     overrides: tuple[tuple[str, float], ...] = ()
+    source: str = "user"
 
     def with_options(self, **options: Any) -> Scenario:
         """Override fields from command-line options (None = keep the scenario's)."""
@@ -74,8 +77,12 @@ class Scenario:
         return replace(self, **given)
 
     def check(self, catalog: Catalog) -> None:
-        """Every id names a catalog entry and the formats are known (one clear line
-        otherwise), before any work is done."""
+        """Every id names a catalog entry, the source resolves and the formats are known
+        (one clear line otherwise), before any work is done."""
+        if self.source != "user" and self.source not in catalog.sources:
+            raise SiliconomicsError(
+                f"report scenario: field 'source': {self.source!r} is not in sources.yaml"
+            )
         PrecisionPolicy.make(self.weights, None, self.precision)
         for m in (*self.models, self.small_model, self.frontier_model):
             if m not in catalog.models:
@@ -134,4 +141,5 @@ def load_scenario(
         frontier_model=f.frontier_model,
         frontier_chips=f.frontier_chips,
         frontier_hardware=tuple(f.frontier_hardware),
+        source=f.source,
     )
