@@ -48,6 +48,7 @@ __all__ = [
     "error_model",
     "estimate",
     "get_catalog",
+    "operating_point",
     "performance",
     "reasoning",
     "rental_cost",
@@ -595,21 +596,6 @@ def spec_drivers(
         for m, modes in costs.items()
     }
     return drivers.drivers(tables, cat.accelerators)
-
-
-def priced_hardware(catalog: Catalog | None = None) -> list[str]:
-    """Accelerators that can be costed: a sourced purchase price (catalog or economic
-    defaults) or an on-demand rental quote."""
-    cat = catalog or builtin_catalog()
-    a = econ_tco.default_assumptions()
-    out = []
-    for acc in sorted(cat.accelerators):
-        quotes = cat.prices.get(acc, ())
-        if acc in a.chip_prices or any(
-            p.unit == "usd_per_chip" or p.commitment == "on-demand" for p in quotes
-        ):
-            out.append(acc)
-    return out
 
 
 # --- Economics -----------------------------------------------------------------------

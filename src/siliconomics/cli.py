@@ -18,7 +18,7 @@ from rich.table import Table
 
 from siliconomics import __version__, api
 from siliconomics.errors import SiliconomicsError
-from siliconomics.export import write_frontier
+from siliconomics.export import check_frontier_path, write_frontier
 
 app = typer.Typer(
     help="siliconomics: LLM performance and cost on GPUs and custom ASICs, with sources.",
@@ -508,6 +508,8 @@ def throughput(
     catalog: CatalogOpt = None,
 ) -> None:
     """Best serving configuration and its output tokens/s, with and without an SLA; frontier."""
+    if frontier_out is not None:
+        check_frontier_path(frontier_out)  # before the search, not after it
     r = api.throughput(
         model,
         hardware,

@@ -106,8 +106,8 @@ def frontier_html(result: dict[str, Any], include_plotlyjs: bool | str = True) -
 WRITERS = {".csv": frontier_csv, ".json": frontier_json, ".html": frontier_html}
 
 
-def write_frontier(path: Path, result: dict[str, Any]) -> None:
-    """Write the frontier to a new file; never overwrites one the user has."""
+def check_frontier_path(path: Path) -> None:
+    """A known extension and no file there yet: checked before the search runs."""
     suffix = path.suffix.lower()
     if suffix not in WRITERS:
         raise SiliconomicsError(
@@ -115,4 +115,9 @@ def write_frontier(path: Path, result: dict[str, Any]) -> None:
         )
     if path.exists():
         raise SiliconomicsError(f"frontier-out: {path} exists; not overwriting it")
-    path.write_text(WRITERS[suffix](result))
+
+
+def write_frontier(path: Path, result: dict[str, Any]) -> None:
+    """Write the frontier to a new file; never overwrites one the user has."""
+    check_frontier_path(path)
+    path.write_text(WRITERS[path.suffix.lower()](result))

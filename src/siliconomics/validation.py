@@ -36,7 +36,7 @@ import yaml
 from siliconomics.catalog.dtypes import KVFormat, WeightFormat
 from siliconomics.catalog.loader import Catalog
 from siliconomics.errors import SiliconomicsError
-from siliconomics.perf.config import Parallelism, Precision
+from siliconomics.perf.config import Parallelism, Precision, runs
 from siliconomics.perf.estimate import decode_step_s, prefill_s
 from siliconomics.perf.search import Operating, best, search
 from siliconomics.perf.timing import Hardware
@@ -152,14 +152,13 @@ def _formats(row: dict[str, str], hw: Hardware) -> tuple[list[WeightFormat], lis
     k = {"fp16": "bf16"}.get(
         (row.get("kv_dtype") or "").strip(), (row.get("kv_dtype") or "").strip()
     )
-    supported = {str(d) for d in hw.chip.peak_flop_per_s}
     weights = (
         [WeightFormat(w)]
         if w
         else [
             f
             for f in (WeightFormat.BF16, WeightFormat.FP8, WeightFormat.FP4)
-            if f.value in supported
+            if runs(hw.chip, Precision(f, KVFormat.BF16))
         ]
     )
     if k:

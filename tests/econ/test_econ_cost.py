@@ -4,50 +4,18 @@ import random
 from dataclasses import replace
 
 import pytest
+from fakes import fake_op
 
 from siliconomics import api
-from siliconomics.catalog.dtypes import KVFormat, WeightFormat
 from siliconomics.econ.cost import Power, PricedPoint, Question, cost_table, token_costs
 from siliconomics.econ.reasoning import reasoning_cost
 from siliconomics.econ.tco import tco
 from siliconomics.errors import SiliconomicsError
-from siliconomics.perf import Parallelism, Precision
-from siliconomics.perf.uncertainty import Interval
-from siliconomics.serving import Deployment, EngineConfig, OperatingPoint, ServingPoint, Sla
 
 CAT = api.get_catalog()
 L70 = CAT.models["llama-3.1-70b"]
 L8 = CAT.models["llama-3.1-8b"]
 EM = api.error_model(CAT)
-
-
-def fake_op(tokens_per_s=1000.0, prefill_share=0.2, chips=4, i=1000, o=500, tpot_mean_s=0.05):
-    point = ServingPoint(
-        Deployment(Parallelism(tp=chips), EngineConfig(max_num_seqs=64)),
-        Precision(WeightFormat.BF16, KVFormat.BF16),
-        tokens_per_s,
-        1.0,
-        0.06,
-        tpot_mean_s,
-        0.5,
-        None,
-        tokens_per_s,
-        tpot_mean_s,
-        prefill_share,
-    )
-    return OperatingPoint(
-        "m",
-        "nvidia-h100-sxm",
-        "nvidia-h100-sxm",
-        "nvidia",
-        "gpu",
-        float(i),
-        float(o),
-        "production",
-        Sla(),
-        point,
-        Interval(0.8, 1.25, "test", 10, True),
-    )
 
 
 def priced(op, price=43_800.0):

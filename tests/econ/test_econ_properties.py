@@ -74,39 +74,9 @@ def test_longer_life_never_raises_cost_per_hour(hw, rate, life, extra):
 @settings(max_examples=25, deadline=None)
 @given(st.floats(0.5, 8.0), st.floats(0.0, 0.9))
 def test_cost_per_token_never_rises_with_throughput(speedup, prefill_share):
-    from siliconomics.catalog.dtypes import KVFormat, WeightFormat
-    from siliconomics.econ.cost import token_costs
-    from siliconomics.perf import Parallelism, Precision
-    from siliconomics.perf.uncertainty import Interval
-    from siliconomics.serving import Deployment, EngineConfig, OperatingPoint, ServingPoint, Sla
+    from fakes import fake_op
 
-    def fake_op(tokens_per_s: float, prefill_share: float) -> OperatingPoint:
-        point = ServingPoint(
-            Deployment(Parallelism(tp=4), EngineConfig(max_num_seqs=64)),
-            Precision(WeightFormat.BF16, KVFormat.BF16),
-            tokens_per_s,
-            1.0,
-            0.06,
-            0.05,
-            0.5,
-            None,
-            tokens_per_s,
-            0.05,
-            prefill_share,
-        )
-        return OperatingPoint(
-            "m",
-            "nvidia-h100-sxm",
-            "nvidia-h100-sxm",
-            "nvidia",
-            "gpu",
-            1000.0,
-            500.0,
-            "production",
-            Sla(),
-            point,
-            Interval(0.8, 1.25, "test", 10, True),
-        )
+    from siliconomics.econ.cost import token_costs
 
     usd_per_s = tco(CAT, "nvidia-h100-sxm").usd_per_second * 4
     slow = token_costs(usd_per_s, fake_op(tokens_per_s=1000.0, prefill_share=prefill_share))

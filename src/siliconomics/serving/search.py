@@ -210,14 +210,7 @@ def _aggregated(
     points = []
     pars: list[Parallelism | None] = [None]
     if layout.pins_parallelism or layout.max_batch is not None:
-        pars = [
-            par
-            for par in parallelisms(model, chips)
-            if all(
-                getattr(layout, k) is None or getattr(layout, k) == getattr(par, k)
-                for k in ("tp", "pp", "ep", "dp")
-            )
-        ]
+        pars = [par for par in parallelisms(model, chips) if layout.matches(par)]
     for par in pars:
         batches = None
         if layout.max_batch is not None and par is not None:
@@ -603,10 +596,12 @@ class Layout:
             return False
         if d.prefill_par is not None:
             return self.allows_disaggregated
-        if not self.allows_aggregated:
-            return False
+        return self.allows_aggregated and self.matches(d.par)
+
+    def matches(self, par: Parallelism) -> bool:
+        """Whether ``par`` has every degree this layout pins."""
         return all(
-            getattr(self, k) is None or getattr(self, k) == getattr(d.par, k)
+            getattr(self, k) is None or getattr(self, k) == getattr(par, k)
             for k in ("tp", "pp", "ep", "dp")
         )
 
