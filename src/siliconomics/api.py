@@ -30,6 +30,7 @@ from siliconomics.perf.resolve import (
     is_validated,
     resolve_parallelism,
 )
+from siliconomics.perf.resolve import resolve_chip as _resolve_chip
 from siliconomics.perf.resolve import resolve_hardware as _resolve_hardware
 from siliconomics.perf.resolve import resolve_model as _resolve_model
 from siliconomics.perf.timing import Hardware
@@ -470,6 +471,8 @@ def _cost_table(
 ) -> dict[str, Any]:
     cat = catalog or builtin_catalog()
     arch = _resolve_model(model, cat)
+    for spec in hardware or ():
+        _resolve_chip(spec, cat)  # an id the user typed wrong is an error, not a skipped row
     table = econ_cost.cost_table(
         cat,
         arch,

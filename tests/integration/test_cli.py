@@ -98,8 +98,12 @@ def test_estimate_accepts_config_json(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--model", "llama-9"], "model: unknown value 'llama-9'; allowed:"),
-        (["--hardware", "h100"], "hardware: unknown value 'h100'; allowed:"),
+        (["--model", "llama-9"], "model: unknown value 'llama-9'"),
+        (
+            ["--hardware", "h100"],
+            "hardware: unknown value 'h100'; did you mean 'nvidia-h100-pcie', "
+            "'nvidia-h100-sxm', 'nvidia-hgx-h100'?; allowed:",
+        ),
         (["--batch", "0"], "batch: must be a positive integer"),
         (["--weights", "fp4"], "weights: fp4 needs fp4 tensor cores, which nvidia-h100-sxm"),
         (["--weights", "fp12"], "weights: unknown value 'fp12'; allowed: bf16, fp8, fp4, int4"),

@@ -3,24 +3,98 @@
 from __future__ import annotations
 
 import json
+import math
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from siliconomics import __version__
 from siliconomics.econ.assumptions import parse_overrides
 from siliconomics.errors import SiliconomicsError
+
+#: Set by ``--debug`` (or ``SILICONOMICS_DEBUG=1``): show the traceback of an internal error.
+_STATE = {"debug": os.environ.get("SILICONOMICS_DEBUG", "") not in ("", "0")}
+
+BUG_REPORT = (
+    "please report it with the command line at https://github.com/siliconomics/siliconomics/issues"
+)
+
+
+def fail(message: str, status: int = 2) -> NoReturn:
+    """Print ``error: message`` as one line on stderr and exit with ``status``."""
+    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    sys.exit(status)
+
+
+class OneLineErrors(TyperGroup):
+    """The one error handler of the command line.
+
+    * A :class:`SiliconomicsError` (the user's input is wrong) is one line and status 2.
+    * A usage error (unknown option, ``--chips x``, a missing option) is one line naming the
+      option, with click's own "did you mean", and status 2.
+    * Ctrl-C is one line and status 2.
+    * Any other exception is a bug: one line that says so and status 1, unless ``--debug``
+      asks for the traceback.
+    """
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        def run() -> Any:
+            return super(OneLineErrors, self).main(
+                args, prog_name, complete_var, False, windows_expand_args, **extra
+            )
+
+        if not standalone_mode:
+            return run()
+        try:
+            status = run()
+        except SiliconomicsError as exc:
+            fail(str(exc))
+        except typer.TyperException as exc:
+            status = getattr(exc, "exit_code", 2)
+            if type(exc).__name__ == "NoArgsIsHelpError":  # a bare command: its help
+                getattr(exc, "show")()  # noqa: B009  (show() is not on the public base class)
+                sys.exit(status)
+            message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+            fail(f"{message.rstrip('.')}. Try '{_command_line(exc)} --help'.", status)
+        except (KeyboardInterrupt, typer.Abort):
+            fail("interrupted; nothing was written after the interruption")
+        except Exception as exc:
+            if _STATE["debug"]:
+                raise
+            fail(
+                f"internal error ({type(exc).__name__}: {exc}); {BUG_REPORT}; "
+                "run with --debug for the traceback",
+                status=1,
+            )
+        sys.exit(status if isinstance(status, int) else 0)
+
+
+def _command_line(exc: Exception) -> str:
+    ctx = getattr(exc, "ctx", None)
+    return ctx.command_path if ctx is not None else "siliconomics"
+
 
 app = typer.Typer(
     help="siliconomics: LLM performance and cost on GPUs and custom ASICs, with sources.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=OneLineErrors,
 )
 
 
@@ -38,7 +112,12 @@ def _root(
             "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
         ),
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an internal error.")
+    ] = False,
 ) -> None:
+    if debug:
+        _STATE["debug"] = True
     # No docstring: the app's help above stays the one shown by --help.
     pass
 
@@ -64,24 +143,34 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 
 
 def user_errors(fn: F) -> F:
-    """Turn a SiliconomicsError into one line on stderr and exit status 2."""
+    """Check the values every command shares, then run it.
+
+    Numbers typed on the command line must be finite: typer reads ``nan`` and ``inf`` as
+    floats, and one of them would flow into every figure. Errors the command raises reach
+    :class:`OneLineErrors`, the one handler.
+    """
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except SiliconomicsError as exc:
-            err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-        except KeyboardInterrupt:
-            err.print("error: interrupted; nothing was written after the interruption")
-            raise typer.Exit(2) from None
+        for name, value in kwargs.items():
+            values = value if isinstance(value, list | tuple) else [value]
+            for v in values:
+                if isinstance(v, float) and not math.isfinite(v):
+                    option = "--" + name.replace("_", "-")
+                    raise SiliconomicsError(f"{option}: must be a finite number, got {v}")
+        return fn(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 
 
 def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    """Print ``data`` as strict JSON (RFC 8259): a NaN or infinity in a result is a bug,
+    never written as the non-standard ``NaN``/``Infinity`` tokens."""
+    try:
+        text = json.dumps(data, indent=2, default=str, allow_nan=False)
+    except ValueError as exc:
+        raise RuntimeError(f"a result is not a finite number ({exc})") from None
+    sys.stdout.write(text + "\n")
 
 
 def si(value: float | None, unit: str, digits: int = 3) -> str:

@@ -50,7 +50,7 @@ from siliconomics.errors import MissingPower, MissingPrice, SiliconomicsError, S
 from siliconomics.perf.config import PrecisionPolicy
 from siliconomics.perf.resolve import is_validated, resolve_hardware
 from siliconomics.perf.uncertainty import ErrorModel
-from siliconomics.serving.operating import OperatingPoint, Sla, find
+from siliconomics.serving.operating import OperatingPoint, Sla, check_context, find
 from siliconomics.serving.search import Layout
 
 PER_MILLION = 1e6
@@ -329,6 +329,7 @@ def cost_table(
         raise SiliconomicsError(f"basis: unknown value {basis!r}; allowed: rental, tco")
     a = (assumptions or default_assumptions()).with_overrides(overrides)
     ids = sorted(hardware) if hardware else sorted(catalog.accelerators)
+    check_context(model, q.input_len, q.output_len)  # the question's own error, raised once
     rows: list[PricedPoint] = []
     unpriced: list[tuple[OperatingPoint, Power, Skipped]] = []
     skipped: list[Skipped] = []

@@ -230,6 +230,21 @@ def remember(items: list[tuple[tuple[Any, ...], EngineResult]]) -> None:
         _CACHE.popitem(last=False)
 
 
+def check_context(
+    model: ModelArch, input_len: int | LengthDist, output_len: int | LengthDist
+) -> None:
+    """A request longer than the model's positions (``max_position_embeddings``) is the
+    user's error, not a chip that cannot run it. Length distributions are checked by the
+    simulator, per sampled request."""
+    limit = model.max_position_embeddings
+    fixed = isinstance(input_len, int) and isinstance(output_len, int)
+    if limit and fixed and input_len + output_len > limit:  # type: ignore[operator]
+        raise SiliconomicsError(
+            f"input_len + output_len: {input_len + output_len} tokens exceed the {limit} "  # type: ignore[operator]
+            f"positions of {model.id} (max_position_embeddings)"
+        )
+
+
 def find(
     model: ModelArch,
     hw: Hardware,
@@ -250,6 +265,7 @@ def find(
     policy = policy or PrecisionPolicy()
     sla = sla or Sla()
     layout = layout or Layout()
+    check_context(model, input_len, output_len)
     key = (
         model,
         repr(hw),
