@@ -19,18 +19,18 @@ problem raises one :class:`SiliconomicsError` naming the file and the field.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from siliconomics.catalog import schema as s
 from siliconomics.catalog.dtypes import DType
+from siliconomics.catalog.files import read_yaml
 from siliconomics.catalog.hf_config import parse_hf_config
 from siliconomics.catalog.specs import (
     DEFAULT_CALIBRATION,
@@ -64,15 +64,7 @@ def builtin_data_dir() -> Path:
 
 
 def _read_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise SiliconomicsError(f"{path}: malformed YAML{at}: {problem}") from None
-    except OSError as exc:
-        raise SiliconomicsError(f"{path}: cannot read: {exc.strerror}") from None
+    return read_yaml(path)
 
 
 def _validate(model: type[M], data: Any, path: Path) -> M:
@@ -323,11 +315,59 @@ def _check_calibration(chip: Accelerator, path: Path, calibrations: Mapping[str,
         )
 
 
-def _entry_files(folder: Path, kind: str, exts: Iterable[str] = (".yaml", ".yml")) -> list[Path]:
+#: What an overlay folder may hold: entry folders with the file extensions read in each,
+#: and single files at fixed paths. Anything else is refused with one line, so a misspelled
+#: folder (``accelerator/``) or a ``.yml.bak`` is never skipped without a word.
+OVERLAY_FOLDERS: dict[str, tuple[str, ...]] = {
+    "accelerators": (".yaml", ".yml"),
+    "systems": (".yaml", ".yml"),
+    "models": (".yaml", ".yml"),
+    "prices": (".yaml", ".yml"),
+    "calibration": (".yaml", ".yml"),
+}
+OVERLAY_FILES = frozenset({"sources.yaml", "api_prices.yaml", "report/scenario.yaml"})
+
+
+def _ignored(path: Path) -> bool:
+    """Hidden files (``.git``, ``.DS_Store``) and READMEs are not data."""
+    return path.name.startswith(".") or path.name.lower().startswith("readme")
+
+
+def check_overlay_layout(folder: Path) -> None:
+    """Refuse an overlay entry this loader would not read (module docstring)."""
+    allowed = sorted([*(f"{k}/" for k in OVERLAY_FOLDERS), *OVERLAY_FILES])
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if any(_ignored(Path(part)) for part in rel.parts) or path.is_dir():
+            continue
+        kind = rel.parts[0]
+        if rel.as_posix() in OVERLAY_FILES:
+            continue
+        if len(rel.parts) == 2 and kind in OVERLAY_FOLDERS:
+            if path.suffix in OVERLAY_FOLDERS[kind]:
+                continue
+            raise SiliconomicsError(
+                f"{path}: overlay: a {kind}/ file must end in {' or '.join(OVERLAY_FOLDERS[kind])}"
+            )
+        raise unknown(f"{path}: overlay entry", rel.as_posix(), allowed)
+
+
+def _entry_files(folder: Path, kind: str) -> list[Path]:
+    """The entry files of one kind in ``folder``; two files for one id (``h100.yaml`` and
+    ``h100.yml``) are an error naming both."""
     d = folder / kind
     if not d.is_dir():
         return []
-    return sorted(p for p in d.iterdir() if p.suffix in exts and p.is_file())
+    exts = OVERLAY_FOLDERS[kind]
+    found = sorted(p for p in d.iterdir() if p.suffix in exts and p.is_file() and not _ignored(p))
+    by_stem: dict[str, Path] = {}
+    for p in found:
+        if p.stem in by_stem:
+            raise SiliconomicsError(
+                f"{p}: field 'id': {p.stem!r} is also defined by {by_stem[p.stem]}"
+            )
+        by_stem[p.stem] = p
+    return found
 
 
 #: Always defined, for numbers a user puts in an overlay or a hardware file without a document.
@@ -349,12 +389,19 @@ def _load_sources(folders: list[Path]) -> dict[str, Source]:
     return sources
 
 
+def _check_stem(id_: str, path: Path, fld: str) -> None:
+    """One entry per file, named by its id: so two files can never define one id."""
+    if path.stem != id_:
+        raise SiliconomicsError(f"{path}: field '{fld}': {id_!r} must match the file name")
+
+
 def load_catalog(overlay: Path | None = None) -> Catalog:
     """Load the built-in catalog, then apply ``overlay`` (a folder of the same layout)."""
     folders = [builtin_data_dir()]
     if overlay is not None:
         if not overlay.is_dir():
             raise SiliconomicsError(f"overlay: {overlay} is not a folder")
+        check_overlay_layout(overlay)
         folders.append(overlay)
     b = _Builder(_load_sources(folders))
     accelerators: dict[str, Accelerator] = {}
@@ -365,8 +412,7 @@ def load_catalog(overlay: Path | None = None) -> Catalog:
     where: dict[str, Path] = {}
 
     def check_id(id_: str, path: Path, seen: dict[str, Any], folder: Path) -> None:
-        if path.stem != id_:
-            raise SiliconomicsError(f"{path}: field 'id': {id_!r} must match the file name")
+        _check_stem(id_, path, "id")
         if id_ in seen and where[id_].parent.parent == folder:
             raise SiliconomicsError(f"{path}: field 'id': duplicate id {id_!r}")
 
@@ -388,10 +434,12 @@ def load_catalog(overlay: Path | None = None) -> Catalog:
             where[model_file.id] = path
         for path in _entry_files(folder, "prices"):
             price_file = _validate(s.PriceFile, _read_yaml(path), path)
+            _check_stem(price_file.accelerator, path, "accelerator")
             prices[price_file.accelerator] = b.prices(price_file, path)
             where[f"prices:{price_file.accelerator}"] = path
         for path in _entry_files(folder, "calibration"):
             cal_file = _validate(s.CalibrationFile, _read_yaml(path), path)
+            _check_stem(cal_file.id, path, "id")
             calibrations[cal_file.id] = b.calibration(cal_file, path)
             where[f"calibration:{cal_file.id}"] = path
 

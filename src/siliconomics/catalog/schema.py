@@ -42,7 +42,9 @@ Id = Annotated[str, AfterValidator(_check_id)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    """Extra fields forbidden, no coercion, and no NaN or infinity in any float."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class Quantity(Strict):
@@ -60,6 +62,18 @@ def bounded(lo: float, hi: float) -> Any:
     def check(q: Quantity) -> Quantity:
         if not lo <= q.value <= hi:
             raise ValueError(f"value {q.value} is outside the plausible range [{lo}, {hi}]")
+        return q
+
+    return Annotated[Quantity, AfterValidator(check)]
+
+
+def counted(lo: int, hi: int) -> Any:
+    """A Quantity that counts things (chips, a year): a whole number in [lo, hi].
+    ``chips: 8.7`` is an error, never truncated to 8."""
+
+    def check(q: Quantity) -> Quantity:
+        if q.value != int(q.value) or not lo <= q.value <= hi:
+            raise ValueError(f"value {q.value} must be a whole number from {lo} to {hi}")
         return q
 
     return Annotated[Quantity, AfterValidator(check)]
@@ -112,7 +126,7 @@ class SRAMFile(Strict):
 class ScaleUpFile(Strict):
     fabric: str | None = None
     bidirectional_bandwidth_gb_per_s: bounded(1, 100_000) | None = None  # type: ignore[valid-type]
-    domain_chips: bounded(1, 100_000) | None = None  # type: ignore[valid-type]
+    domain_chips: counted(1, 100_000) | None = None  # type: ignore[valid-type]
 
 
 class ScaleOutFile(Strict):
@@ -131,7 +145,7 @@ class AcceleratorFile(Strict):
     vendor: Id
     kind: Literal["gpu", "asic"]
     calibration: Id | None = None
-    launch_year: bounded(2010, 2035) | None = None  # type: ignore[valid-type]
+    launch_year: counted(2010, 2035) | None = None  # type: ignore[valid-type]
     process_node: TextQuantity | None = None
     dense_tflop_per_s: DenseTflops = DenseTflops()
     hbm: HBMFile | None = None
@@ -151,7 +165,7 @@ class AcceleratorFile(Strict):
 
 class SystemScaleUp(Strict):
     topology: Literal["switched", "torus-2d", "torus-3d", "mesh", "hypercube", "point-to-point"]
-    domain_chips: bounded(1, 100_000)  # type: ignore[valid-type]
+    domain_chips: counted(1, 100_000)  # type: ignore[valid-type]
 
 
 class SystemScaleOut(Strict):
@@ -163,7 +177,7 @@ class SystemFile(Strict):
     id: str
     name: str
     accelerator: str
-    chips: bounded(1, 1_000_000)  # type: ignore[valid-type]
+    chips: counted(1, 1_000_000)  # type: ignore[valid-type]
     scale_up: SystemScaleUp
     scale_out: SystemScaleOut | None = None
     power_kw: bounded(0.1, 1_000_000) | None = None  # type: ignore[valid-type]
@@ -221,7 +235,7 @@ class CalibrationParams(Strict):
     collective_bandwidth_efficiency: Fraction  # type: ignore[valid-type]
     moe_load_imbalance: bounded(1.0, 4.0)  # type: ignore[valid-type]
     memory_reserve_fraction: bounded(0.0, 0.5)  # type: ignore[valid-type]
-    max_batch_sequences: bounded(1, 1_000_000)  # type: ignore[valid-type]
+    max_batch_sequences: counted(1, 1_000_000)  # type: ignore[valid-type]
 
 
 class CalibrationFile(Strict):

@@ -21,9 +21,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
+from siliconomics.catalog.files import read_yaml
 from siliconomics.errors import SiliconomicsError, unknown
 
 HOURS_PER_YEAR = 8760.0
@@ -313,10 +313,7 @@ def _build(f: DefaultsFile, path: Path) -> Assumptions:
 
 def load_assumptions(path: Path) -> Assumptions:
     """Read and validate a defaults file; the first problem is one error naming the field."""
-    try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise SiliconomicsError(f"{path}: cannot read economics defaults: {exc}") from None
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise SiliconomicsError(f"{path}: expected a mapping at the top level")
     try:

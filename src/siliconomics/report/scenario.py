@@ -13,9 +13,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from siliconomics.catalog.files import read_yaml
 from siliconomics.catalog.loader import Catalog
 from siliconomics.errors import SiliconomicsError, unknown
 from siliconomics.perf.config import PrecisionPolicy
@@ -116,10 +116,7 @@ def load_scenario(
         candidate = Path(overlay) / "report" / "scenario.yaml" if overlay else None
         path = candidate if candidate is not None and candidate.is_file() else builtin_path()
     try:
-        raw = yaml.safe_load(path.read_text())
-        f = _ScenarioFile.model_validate(raw)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise SiliconomicsError(f"{path}: cannot read the report scenario: {exc}") from None
+        f = _ScenarioFile.model_validate(read_yaml(path))
     except ValidationError as exc:
         e = exc.errors()[0]
         loc = ".".join(str(x) for x in e["loc"])
