@@ -657,6 +657,16 @@ def simulate(
 ) -> dict[str, Any]:
     """Simulate a request stream on one aggregated deployment (Poisson, closed loop, or a
     trace file; offline when neither rate nor concurrency nor trace is given)."""
+    given = [
+        name
+        for name, value in (("rate", rate_per_s), ("concurrency", concurrency), ("trace", trace))
+        if value is not None
+    ]
+    if len(given) > 1:
+        raise SiliconomicsError(
+            f"{' and '.join(given)}: give one arrival process (rate, concurrency or trace), "
+            "not several"
+        )
     cat = catalog or builtin_catalog()
     arch = _resolve_model(model, cat)
     hw, _ = _resolve_hardware(hardware, cat)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from siliconomics.errors import SiliconomicsError
+from siliconomics.outputs import check_file, write_file
 
 FRONTIER_COLUMNS = (
     "mode",
@@ -106,18 +107,18 @@ def frontier_html(result: dict[str, Any], include_plotlyjs: bool | str = True) -
 WRITERS = {".csv": frontier_csv, ".json": frontier_json, ".html": frontier_html}
 
 
-def check_frontier_path(path: Path) -> None:
-    """A known extension and no file there yet: checked before the search runs."""
+def check_frontier_path(path: Path, *, force: bool = False) -> None:
+    """A known extension, and a path :func:`siliconomics.outputs.check_file` accepts:
+    checked before the search runs."""
     suffix = path.suffix.lower()
     if suffix not in WRITERS:
         raise SiliconomicsError(
             f"frontier-out: unknown extension {suffix!r}; allowed: .csv, .json, .html"
         )
-    if path.exists():
-        raise SiliconomicsError(f"frontier-out: {path} exists; not overwriting it")
+    check_file(path, "frontier-out", force=force)
 
 
-def write_frontier(path: Path, result: dict[str, Any]) -> None:
-    """Write the frontier to a new file; never overwrites one the user has."""
-    check_frontier_path(path)
-    path.write_text(WRITERS[path.suffix.lower()](result))
+def write_frontier(path: Path, result: dict[str, Any], *, force: bool = False) -> None:
+    """Write the frontier atomically; an existing file is replaced only with ``force``."""
+    check_frontier_path(path, force=force)
+    write_file(path, WRITERS[path.suffix.lower()](result), "frontier-out", force=force)

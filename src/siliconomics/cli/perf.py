@@ -29,6 +29,7 @@ from siliconomics.cli.common import (
     validated_mark,
 )
 from siliconomics.export import check_frontier_path, write_frontier
+from siliconomics.outputs import check_file, write_file
 from siliconomics.report_md import accuracy_markdown
 
 
@@ -125,6 +126,7 @@ def validate(
     write: Annotated[
         Path | None, typer.Option(help="Write the markdown report here (e.g. docs/accuracy.md)")
     ] = None,
+    force: Annotated[bool, typer.Option(help="Replace the --write file if it exists")] = False,
     simulate: Annotated[
         bool, typer.Option(help="Also run the serving simulator on the MLPerf rows (~20 s)")
     ] = True,
@@ -132,7 +134,8 @@ def validate(
     catalog: CatalogOpt = None,
 ) -> None:
     """Predict every published measurement of the validation set and print the errors."""
-
+    if write is not None:
+        check_file(write, "write", force=force)  # before the work, not after it
     r = api.validate(api.get_catalog(catalog), simulate=simulate)
     if as_json:
         emit_json(r)
@@ -169,7 +172,7 @@ def validate(
                 s.add_row(group, name, f"{v['median_abs_error']:.1%}", str(v["points"]))
         out.print(s)
     if write:
-        write.write_text(accuracy_markdown(r))
+        write_file(write, accuracy_markdown(r), "write", force=force)
         err.print(f"wrote {write}")
 
 
@@ -267,12 +270,15 @@ def throughput(
     frontier_out: Annotated[
         Path | None, typer.Option(help="Write the Pareto frontier (.csv, .json or .html)")
     ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Replace the --frontier-out file if it exists")
+    ] = False,
     as_json: JsonOpt = False,
     catalog: CatalogOpt = None,
 ) -> None:
     """Best serving configuration and its output tokens/s, with and without an SLA; frontier."""
     if frontier_out is not None:
-        check_frontier_path(frontier_out)  # before the search, not after it
+        check_frontier_path(frontier_out, force=force)  # before the search, not after it
     r = api.throughput(
         model,
         hardware,
@@ -295,7 +301,7 @@ def throughput(
         catalog=api.get_catalog(catalog),
     )
     if frontier_out is not None:
-        write_frontier(frontier_out, r)
+        write_frontier(frontier_out, r, force=force)
         err.print(f"wrote {frontier_out}")
     if as_json:
         emit_json(r)

@@ -18,11 +18,13 @@ import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from siliconomics.errors import SiliconomicsError
+from siliconomics.outputs import check_file, check_folder, write_files
 from siliconomics.report.gather import ReportData, models
 from siliconomics.report.tables import (
     SORT_SCRIPT,
     TABLE_CSS,
     collapsed_table_html,
+    csv_text,
     safe_url,
     table_html,
     write_csv,
@@ -87,22 +89,25 @@ def output_files(model_ids: Sequence[str]) -> list[str]:
 
 
 def prepare_output(out: Path, *, force: bool, model_ids: Sequence[str]) -> None:
-    """Check ``out`` can take the report: a folder (created if missing) in which no report
-    file exists yet, unless ``force``. One clear error otherwise."""
-    if out.exists() and not out.is_dir():
-        raise SiliconomicsError(f"out: {out} is a file, not a folder")
-    if out.is_dir() and not force:
-        existing = [n for n in output_files(model_ids) if (out / n).exists()]
-        if existing:
-            more = f" and {len(existing) - 1} more" if len(existing) > 1 else ""
-            raise SiliconomicsError(
-                f"out: {out / existing[0]}{more} already exist; not overwriting "
-                "(use --force, or another --out folder)"
-            )
+    """Check ``out`` can take the report before any work: a writable folder (created if
+    missing) in which no report file exists yet, unless ``force``; no report file may be a
+    symbolic link or a folder. ``force`` replaces only the report's own files
+    (:func:`output_files`); other files in the folder are never touched."""
+    check_folder(out, "out", create=True)
+    names = output_files(model_ids)
+    existing = [n for n in names if (out / n).exists() or (out / n).is_symlink()]
+    if existing and not force:
+        more = f" and {len(existing) - 1} more" if len(existing) > 1 else ""
+        raise SiliconomicsError(
+            f"out: {out / existing[0]}{more} already exist; not overwriting "
+            "(use --force, or another --out folder)"
+        )
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SiliconomicsError(f"out: cannot create folder {out}: {exc.strerror}") from None
+    for name in names:
+        check_file(out / name, "out", force=True)
 
 
 # --------------------------------------------------------------------------- formatting
@@ -655,11 +660,8 @@ def _catalog_label(d: ReportData) -> str:
 def write_report(d: ReportData, out: Path, *, force: bool = False) -> list[Path]:
     """Write report.html and one CSV per table into ``out`` (see :func:`prepare_output`)."""
     prepare_output(out, force=force, model_ids=d.scenario.models)
-    written = []
+    contents = {HTML_NAME: render_html(d)}
     for name in table_names(d.scenario.models):
-        path = out / f"{name}.csv"
-        write_csv(d.tables[name], path)
-        written.append(path)
-    page = out / HTML_NAME
-    page.write_text(render_html(d), encoding="utf-8")
-    return [page, *written]
+        contents[f"{name}.csv"] = csv_text(d.tables[name])
+    write_files(out, contents, "out", force=force)  # all files or none
+    return [out / name for name in contents]

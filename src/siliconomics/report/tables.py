@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import csv
 import html
+import io
 import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from siliconomics.outputs import write_file
 from siliconomics.report.gather import Column, Table
 
 SORT_SCRIPT = """
@@ -232,11 +234,17 @@ def csv_keys(t: Table) -> list[str]:
     return keys
 
 
-def write_csv(t: Table, path: Path) -> None:
+def csv_text(t: Table) -> str:
     """``t`` as CSV at full precision (the HTML rounds for display only)."""
     keys = csv_keys(t)
-    with path.open("w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(keys)
-        for r in t.rows:
-            w.writerow(["" if r.get(k) is None else r.get(k) for k in keys])
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(keys)
+    for r in t.rows:
+        w.writerow(["" if r.get(k) is None else r.get(k) for k in keys])
+    return buf.getvalue()
+
+
+def write_csv(t: Table, path: Path) -> None:
+    """:func:`csv_text` written to a new file ``path`` (atomically)."""
+    write_file(path, csv_text(t), "out")

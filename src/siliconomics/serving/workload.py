@@ -300,10 +300,10 @@ def _trace_int(p: Path, line: int, column: str, text: str) -> int:
         raise SiliconomicsError(
             f"trace: {p} line {line} column {column}: {text.strip()!r} is not a number"
         ) from None
-    if not math.isfinite(f) or f != int(f) or f < 1:
+    if not math.isfinite(f) or f != int(f) or not 1 <= f <= MAX_LENGTH_TOKENS:
         raise SiliconomicsError(
-            f"trace: {p} line {line} column {column}: must be a positive integer, "
-            f"got {text.strip()}"
+            f"trace: {p} line {line} column {column}: must be an integer from 1 to "
+            f"{MAX_LENGTH_TOKENS}, got {text.strip()}"
         )
     return int(f)
 
