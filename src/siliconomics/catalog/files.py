@@ -87,8 +87,9 @@ def read_text(path: Path, *, what: str = "file", max_bytes: int = MAX_DATA_FILE_
 def read_yaml(path: Path) -> Any:
     """Parse one YAML data file under the rules of this module."""
     text = read_text(path, what="YAML file")
-    loader = _StrictLoader(text)
+    loader: _StrictLoader | None = None
     try:
+        loader = _StrictLoader(text)  # the reader checks the characters here
         node = loader.get_single_node()
         if node is None:
             return None
@@ -106,4 +107,5 @@ def read_yaml(path: Path) -> Any:
     except RecursionError:
         raise SiliconomicsError(f"{path}: malformed YAML: nested too deeply") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()

@@ -29,7 +29,8 @@ BUG_REPORT = (
 
 def fail(message: str, status: int = 2) -> NoReturn:
     """Print ``error: message`` as one line on stderr and exit with ``status``."""
-    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    one_line = " ".join(message.split())  # a library's message may span lines
+    err.print(f"error: {one_line}", markup=False, highlight=False, soft_wrap=True)
     sys.exit(status)
 
 
