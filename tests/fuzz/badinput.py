@@ -17,7 +17,7 @@ import json
 import re
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,7 +228,7 @@ def bad_config(draw: st.DrawFn) -> dict[str, Any]:
     """A valid config of one family with one to three fields replaced, removed or added."""
     family = draw(st.sampled_from(sorted(BASE_CONFIGS)))
     cfg = json.loads(json.dumps(BASE_CONFIGS[family]))
-    inner = cfg["text_config"] if "text_config" in cfg else cfg
+    inner = cfg.get("text_config", cfg)
     keys = sorted(inner)
     extra = [
         "moe_layer_freq",
