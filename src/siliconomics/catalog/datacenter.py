@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
+from pydantic import Field
+
 from siliconomics.catalog.schema import Id, Quantity, Strict, bounded
 from siliconomics.catalog.specs import Provenance
 
@@ -76,7 +78,7 @@ class DesignFile(Strict):
     scalable_unit_nodes: bounded(1, 100_000)  # type: ignore[valid-type]
     default_fabric: Literal["infiniband", "ethernet"]
     fabrics: dict[Literal["infiniband", "ethernet"], FabricFile]
-    scale_up: list[ScaleUpItemFile] = []
+    scale_up: list[ScaleUpItemFile] = Field(default_factory=list)
     note: str | None = None
 
 

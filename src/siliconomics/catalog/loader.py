@@ -324,7 +324,7 @@ class _Builder:
     def design(self, f: dc.DesignFile, path: Path) -> dc.RackDesign:
         prov = self.quantities(f, path)
         su = int(f.scalable_unit_nodes.value)
-        fabrics = {}
+        fabrics: dict[str, dc.FabricDesign] = {}
         for name, fab in f.fabrics.items():
             if fab.source not in self.sources:
                 raise SiliconomicsError(
@@ -592,9 +592,7 @@ def _load_datacenter(
     for sys_id, design in designs.items():
         path = where[f"design:{sys_id}"]
         if sys_id not in systems:
-            raise SiliconomicsError(
-                f"{path}: field 'system': {sys_id!r} is not a known system id"
-            )
+            raise SiliconomicsError(f"{path}: field 'system': {sys_id!r} is not a known system id")
         for name, fab in design.fabrics.items():
             if fab.switch not in switches:
                 raise unknown(f"{path}: field 'fabrics.{name}.switch'", fab.switch, switches)

@@ -27,7 +27,8 @@ ports down: ``ceil(links_below / k)``. A ``t``-tier fabric holds ``L <= k·(k/2)
 leaves. 16 SU of DGX B200 (128 leaves of 32 up): 128 spines, 64 core, 4096 cables per tier,
 as published.
 
-**Cables.** One per link, except where the design says a cable carries several links
+**Cables.** Node-leaf links are counted for the installed nodes, switch tiers and inter-switch
+links for whole SUs. One cable per link, except where the design says a cable carries several links
 (``links_per_cable``: the B300 Ethernet RA counts 800G cables each carrying two 400G links).
 """
 
@@ -129,11 +130,11 @@ def clos(
     else:
         leaves_per_su = ceil(scalable_unit_nodes * gpus_per_node / down)
     leaves = sus * leaves_per_su  # per plane
-    endpoints = fabric_nodes * gpus_per_node  # node-leaf links per plane
+    endpoints = nodes * gpus_per_node  # node-leaf links per plane (installed nodes only)
 
     switches = [leaves]
     links = [endpoints]
-    if leaves > 1 or rail_optimized and gpus_per_node > 1:
+    if leaves > 1:
         uplinks = leaves * up
         if leaves <= radix:
             spines = ceil(uplinks / radix)
