@@ -122,6 +122,7 @@ class ComparisonRow:
             "switches_total": d["switches_total"],
             "transceivers_total": d["transceivers_total"],
             "capex_usd": d["capex_usd"]["total"],
+            "capex_by_line_usd": {k: v for k, v in d["capex_usd"].items() if k != "total"},
             "network_capex_usd": s.network_capex_usd,
             "network_share_of_capex": d["network_share_of_capex"],
             "annual_cost_usd_per_year": d["annual_cost_usd_per_year"],
@@ -141,6 +142,7 @@ class ComparisonRow:
             ):
                 row[k] = t[k]
             row["replica_chips"] = t["replica_chips"]
+            row["interval"] = self.tokens.op.interval.as_dict()
         if self.tokens_error is not None:
             row["tokens_error"] = self.tokens_error
         return row
