@@ -405,8 +405,17 @@ OVERLAY_FOLDERS: dict[str, tuple[str, ...]] = {
     "models": (".yaml", ".yml"),
     "prices": (".yaml", ".yml"),
     "calibration": (".yaml", ".yml"),
+    "datacenter/designs": (".yaml", ".yml"),
 }
-OVERLAY_FILES = frozenset({"sources.yaml", "api_prices.yaml", "report/scenario.yaml"})
+OVERLAY_FILES = frozenset(
+    {
+        "sources.yaml",
+        "api_prices.yaml",
+        "report/scenario.yaml",
+        "datacenter/switches.yaml",
+        "datacenter/optics.yaml",
+    }
+)
 
 
 def _ignored(path: Path) -> bool:
@@ -421,10 +430,10 @@ def check_overlay_layout(folder: Path) -> None:
         rel = path.relative_to(folder)
         if any(_ignored(Path(part)) for part in rel.parts) or path.is_dir():
             continue
-        kind = rel.parts[0]
+        kind = "/".join(rel.parts[:-1])
         if rel.as_posix() in OVERLAY_FILES:
             continue
-        if len(rel.parts) == 2 and kind in OVERLAY_FOLDERS:
+        if kind in OVERLAY_FOLDERS:
             if path.suffix in OVERLAY_FOLDERS[kind]:
                 continue
             raise SiliconomicsError(
@@ -581,7 +590,7 @@ def _load_datacenter(
             for id_, rec in _id_map(path).items():
                 o = _validate(dc.OpticFile, rec, path.with_name(f"{path.name}:{id_}"))
                 optics[id_] = b.optic(id_, o, path)
-        for path in _entry_files(base, "designs"):
+        for path in _entry_files(folder, "datacenter/designs"):
             d = _validate(dc.DesignFile, _read_yaml(path), path)
             if path.stem != d.system:
                 raise SiliconomicsError(
