@@ -233,7 +233,8 @@ def datacenter_compare(
         + (f", {r['model']}" if r["model"] else ""),
         title_justify="left",
     )
-    for c in ("system", "chips", "racks", "capex", "network share", "tokens/yr", "$/M out"):
+    t.add_column("system", no_wrap=True)
+    for c in ("chips", "racks", "capex", "network share", "tokens/yr", "$/M out"):
         t.add_column(c)
     for row in r["rows"]:
         share = row["network_share_of_capex"]
