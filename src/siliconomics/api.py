@@ -22,6 +22,7 @@ from siliconomics.econ import cost as econ_cost
 from siliconomics.econ import drivers, training
 from siliconomics.econ import reasoning as econ_reasoning
 from siliconomics.econ import tco as econ_tco
+from siliconomics.econ.assumptions import default_assumptions
 from siliconomics.errors import SiliconomicsError, unknown
 from siliconomics.perf import Parallelism, Precision
 from siliconomics.perf import estimate as perf_estimate
@@ -36,6 +37,8 @@ from siliconomics.perf.resolve import resolve_model as _resolve_model
 from siliconomics.perf.timing import Hardware
 from siliconomics.perf.uncertainty import ErrorModel
 from siliconomics.perf.workload import param_counts
+from siliconomics.plan import capacity as plan_capacity
+from siliconomics.plan import datacenter as plan_dc
 from siliconomics.serving.operating import OperatingPoint, Sla
 from siliconomics.serving.search import Layout
 
@@ -46,6 +49,8 @@ __all__ = [
     "catalog_list",
     "catalog_show",
     "cost",
+    "datacenter",
+    "datacenter_compare",
     "error_model",
     "estimate",
     "get_catalog",
@@ -778,3 +783,157 @@ def synthetic_data(
         train_mfu=train_mfu,
         usd_per_chip_hour=t.total_usd_per_hour,
     ).as_dict()
+
+
+# --- Datacenter planner (issue 13) -------------------------------------------------------
+
+
+def _power_w(power_mw: float | None) -> float | None:
+    if power_mw is None:
+        return None
+    if isinstance(power_mw, bool) or not isinstance(power_mw, int | float):
+        raise SiliconomicsError(f"power_mw: must be a number of megawatts, got {power_mw!r}")
+    if not power_mw > 0 or power_mw != power_mw or power_mw == float("inf"):
+        raise SiliconomicsError(f"power_mw: must be > 0 (megawatts), got {power_mw}")
+    return float(power_mw) * 1e6
+
+
+def _site_options(
+    fabric: str | None,
+    oversubscription: float,
+    rail_optimized: bool | None,
+    link_gbps: int | None,
+    rack_power_kw: float | None,
+) -> plan_dc.SiteOptions:
+    return plan_dc.SiteOptions(
+        fabric=fabric,
+        oversubscription=oversubscription,
+        rail_optimized=rail_optimized,
+        link_gbps=link_gbps,
+        rack_power_limit_w=rack_power_kw * 1e3 if rack_power_kw is not None else None,
+    )
+
+
+def datacenter(
+    system: str,
+    *,
+    chips: int | None = None,
+    power_mw: float | None = None,
+    facility: bool = False,
+    fabric: str | None = None,
+    oversubscription: float = 1.0,
+    rail_optimized: bool | None = None,
+    link_gbps: int | None = None,
+    rack_power_kw: float | None = None,
+    pue: float | None = None,
+    chip_price_usd: float | None = None,
+    model: str | None = None,
+    input_len: int = 1024,
+    output_len: int = 1024,
+    weights: list[str] | None = None,
+    kv: list[str] | None = None,
+    precision: str | None = None,
+    ttft_p99_s: float | None = None,
+    tpot_p99_s: float | None = None,
+    overrides: dict[str, float] | None = None,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
+    """Plan a site of ``system`` nodes: ``chips`` chips, or the most that ``power_mw`` of
+    critical IT power holds (facility power with ``facility``). Racks, the scale-out fabric
+    by tier (switches, cables, transceivers by speed), the scale-up fabric, itemised capex
+    with unit prices and sources, opex per year; with ``model``, output tokens per year at
+    the engine's operating point (with its interval), USD per million output tokens at the
+    site level and tokens per MW-year. See :mod:`siliconomics.plan.datacenter`."""
+    cat = catalog or builtin_catalog()
+    ov = dict(overrides or {})
+    if pue is not None:
+        ov["pue"] = pue
+    a = default_assumptions().with_overrides(ov)
+    opts = _site_options(fabric, oversubscription, rail_optimized, link_gbps, rack_power_kw)
+    site = plan_dc.plan(
+        cat,
+        system,
+        a,
+        chips=chips,
+        power_w=_power_w(power_mw),
+        facility=facility,
+        opts=opts,
+        chip_price_usd=chip_price_usd,
+    )
+    out = site.as_dict()
+    out["tokens"] = None
+    if model is not None:
+        q = question(
+            input_len=input_len,
+            output_len=output_len,
+            weights=weights,
+            kv=kv,
+            precision=precision,
+            ttft_p99_s=ttft_p99_s,
+            tpot_p99_s=tpot_p99_s,
+        )
+        arch = _resolve_model(model, cat)
+        t = plan_capacity.site_tokens(cat, site, arch, q, error_model(cat))
+        out["tokens"] = {"question": _question_dict(q), **t.as_dict()}
+    return _jsonable(out)
+
+
+def datacenter_compare(
+    power_mw: float = 100.0,
+    *,
+    facility: bool = True,
+    systems: list[str] | None = None,
+    model: str | None = None,
+    input_len: int = 1024,
+    output_len: int = 1024,
+    weights: list[str] | None = None,
+    kv: list[str] | None = None,
+    precision: str | None = None,
+    ttft_p99_s: float | None = None,
+    tpot_p99_s: float | None = None,
+    fabric: str | None = None,
+    pue: float | None = None,
+    overrides: dict[str, float] | None = None,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
+    """The power-limited comparison: every system with a rack definition (or those given)
+    planned on the same site (``power_mw``, facility power by default), side by side:
+    chips, capex, network share of capex and, with ``model``, output tokens per year and
+    USD per million output tokens with intervals. Systems that cannot be planned are listed
+    under ``skipped`` with the reason."""
+    cat = catalog or builtin_catalog()
+    ov = dict(overrides or {})
+    if pue is not None:
+        ov["pue"] = pue
+    a = default_assumptions().with_overrides(ov)
+    power_w = _power_w(power_mw)
+    assert power_w is not None
+    arch = _resolve_model(model, cat) if model is not None else None
+    q = question(
+        input_len=input_len,
+        output_len=output_len,
+        weights=weights,
+        kv=kv,
+        precision=precision,
+        ttft_p99_s=ttft_p99_s,
+        tpot_p99_s=tpot_p99_s,
+    )
+    if systems is not None:
+        for sid in systems:
+            if sid not in cat.systems:
+                raise unknown("system", sid, cat.systems)
+    r = plan_capacity.power_limited(
+        cat,
+        a,
+        power_w,
+        facility=facility,
+        systems=systems,
+        model=arch,
+        q=q,
+        errors=error_model(cat) if arch is not None else None,
+        opts=plan_dc.SiteOptions(fabric=fabric) if fabric else None,
+    )
+    out = r.as_dict()
+    out["model"] = arch.id if arch else None
+    out["question"] = _question_dict(q) if arch else None
+    return _jsonable(out)

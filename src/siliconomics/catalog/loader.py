@@ -3,6 +3,8 @@
 Layout (the package's ``data/`` folder, and the same layout in a user overlay folder)::
 
     sources.yaml                 id -> {title, url, date, note}
+    datacenter/                  switches, optics, per-system rack designs
+                                 (see :mod:`siliconomics.catalog.datacenter`)
     accelerators/<id>.yaml       one chip per file
     systems/<id>.yaml            one node/rack/pod per file
     models/<id>.yaml             {id, name, source, checkpoint_dtype, config: <config.json fields>}
@@ -28,6 +30,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from siliconomics.catalog import datacenter as dc
 from siliconomics.catalog import schema as s
 from siliconomics.catalog.dtypes import DType
 from siliconomics.catalog.files import read_yaml
@@ -91,6 +94,7 @@ class Catalog:
     prices: Mapping[str, tuple[PricePoint, ...]]
     calibrations: Mapping[str, Calibration]
     files: Mapping[str, Path] = field(default_factory=dict)
+    datacenter: dc.DatacenterData = field(default_factory=dc.DatacenterData)
 
     def accelerator(self, id_: str) -> Accelerator:
         if id_ in self.accelerators:
@@ -291,6 +295,83 @@ class _Builder:
                 )
         return tuple(points)
 
+    def quantities(self, f: s.Strict, path: Path) -> dict[str, Provenance]:
+        return {k: self.prov(q, path, k) for k, q in dc.quantity_fields(f).items()}
+
+    def switch(self, id_: str, f: dc.SwitchFile, path: Path) -> dc.Switch:
+        return dc.Switch(
+            id=id_,
+            name=f.name,
+            fabric=f.fabric,
+            capacity_gbps=f.capacity_gbps.value,
+            port_speeds_gbps=tuple(f.port_speeds_gbps),
+            cage_gbps=f.cage_gbps.value if f.cage_gbps else None,
+            power_w=f.power_w.value if f.power_w else None,
+            price_usd=f.price_usd.value if f.price_usd else None,
+            provenance=self.quantities(f, path),
+        )
+
+    def optic(self, id_: str, f: dc.OpticFile, path: Path) -> dc.Optic:
+        return dc.Optic(
+            id=id_,
+            name=f.name,
+            gbps=f.gbps,
+            price_usd=f.price_usd.value if f.price_usd else None,
+            power_w=f.power_w.value if f.power_w else None,
+            provenance=self.quantities(f, path),
+        )
+
+    def design(self, f: dc.DesignFile, path: Path) -> dc.RackDesign:
+        prov = self.quantities(f, path)
+        su = int(f.scalable_unit_nodes.value)
+        fabrics: dict[str, dc.FabricDesign] = {}
+        for name, fab in f.fabrics.items():
+            if fab.source not in self.sources:
+                raise SiliconomicsError(
+                    f"{path}: field 'fabrics.{name}.source': source id {fab.source!r} is not "
+                    "in sources.yaml"
+                )
+            if fab.links_per_cable < 1:
+                raise SiliconomicsError(
+                    f"{path}: field 'fabrics.{name}.links_per_cable': must be >= 1"
+                )
+            fab_su = su
+            if fab.scalable_unit_nodes is not None:
+                prov[f"fabrics.{name}.scalable_unit_nodes"] = self.prov(
+                    fab.scalable_unit_nodes, path, f"fabrics.{name}.scalable_unit_nodes"
+                )
+                fab_su = int(fab.scalable_unit_nodes.value)
+            fabrics[name] = dc.FabricDesign(
+                fabric=name,
+                switch=fab.switch,
+                link_gbps=fab.link_gbps,
+                links_per_cable=fab.links_per_cable,
+                rail_optimized=fab.rail_optimized,
+                scalable_unit_nodes=fab_su,
+                source=fab.source,
+                note=fab.note or "",
+            )
+        if f.default_fabric not in fabrics:
+            raise SiliconomicsError(
+                f"{path}: field 'default_fabric': {f.default_fabric!r} is not one of its "
+                f"fabrics ({', '.join(sorted(fabrics))})"
+            )
+        items = tuple(
+            dc.ScaleUpItem(it.item, it.per_node.value, self.prov(it.per_node, path, "scale_up"))
+            for it in f.scale_up
+        )
+        return dc.RackDesign(
+            system=f.system,
+            reference=f.reference,
+            nodes_per_rack=int(f.nodes_per_rack.value),
+            rack_power_w=f.rack_power_w.value if f.rack_power_w else None,
+            cooling=f.cooling,
+            default_fabric=f.default_fabric,
+            fabrics=fabrics,
+            scale_up=items,
+            provenance=prov,
+        )
+
     def calibration(self, f: s.CalibrationFile, path: Path) -> Calibration:
         prov = {}
         values = {}
@@ -324,8 +405,17 @@ OVERLAY_FOLDERS: dict[str, tuple[str, ...]] = {
     "models": (".yaml", ".yml"),
     "prices": (".yaml", ".yml"),
     "calibration": (".yaml", ".yml"),
+    "datacenter/designs": (".yaml", ".yml"),
 }
-OVERLAY_FILES = frozenset({"sources.yaml", "api_prices.yaml", "report/scenario.yaml"})
+OVERLAY_FILES = frozenset(
+    {
+        "sources.yaml",
+        "api_prices.yaml",
+        "report/scenario.yaml",
+        "datacenter/switches.yaml",
+        "datacenter/optics.yaml",
+    }
+)
 
 
 def _ignored(path: Path) -> bool:
@@ -340,10 +430,10 @@ def check_overlay_layout(folder: Path) -> None:
         rel = path.relative_to(folder)
         if any(_ignored(Path(part)) for part in rel.parts) or path.is_dir():
             continue
-        kind = rel.parts[0]
+        kind = "/".join(rel.parts[:-1])
         if rel.as_posix() in OVERLAY_FILES:
             continue
-        if len(rel.parts) == 2 and kind in OVERLAY_FOLDERS:
+        if kind in OVERLAY_FOLDERS:
             if path.suffix in OVERLAY_FOLDERS[kind]:
                 continue
             raise SiliconomicsError(
@@ -457,10 +547,65 @@ def load_catalog(overlay: Path | None = None) -> Catalog:
                 f"{where['prices:' + acc_id]}: field 'accelerator': {acc_id!r} is not a "
                 "known accelerator id"
             )
+    datacenter = _load_datacenter(folders, b, systems, where)
     clash = set(accelerators) & set(systems)
     if clash:
         raise SiliconomicsError(f"catalog: ids used by both an accelerator and a system: {clash}")
-    return Catalog(b.sources, accelerators, systems, models, prices, calibrations, where)
+    return Catalog(
+        b.sources, accelerators, systems, models, prices, calibrations, where, datacenter
+    )
+
+
+def _id_map(path: Path) -> dict[str, Any]:
+    raw = _read_yaml(path) or {}
+    if not isinstance(raw, dict):
+        raise SiliconomicsError(f"{path}: expected a mapping of id -> entry")
+    for key in raw:
+        if not s.ID_RE.match(str(key)):
+            raise SiliconomicsError(
+                f"{path}: field '{key}': ids are lowercase (a-z, 0-9 and '-', starting with a "
+                "letter)"
+            )
+    return {str(k): v for k, v in raw.items()}
+
+
+def _load_datacenter(
+    folders: list[Path], b: _Builder, systems: Mapping[str, System], where: dict[str, Path]
+) -> dc.DatacenterData:
+    """Switches, optics and rack designs from every folder, later folders overriding."""
+    switches: dict[str, dc.Switch] = {}
+    optics: dict[str, dc.Optic] = {}
+    designs: dict[str, dc.RackDesign] = {}
+    for folder in folders:
+        base = folder / "datacenter"
+        if not base.is_dir():
+            continue
+        path = base / "switches.yaml"
+        if path.exists():
+            for id_, rec in _id_map(path).items():
+                f = _validate(dc.SwitchFile, rec, path.with_name(f"{path.name}:{id_}"))
+                switches[id_] = b.switch(id_, f, path)
+        path = base / "optics.yaml"
+        if path.exists():
+            for id_, rec in _id_map(path).items():
+                o = _validate(dc.OpticFile, rec, path.with_name(f"{path.name}:{id_}"))
+                optics[id_] = b.optic(id_, o, path)
+        for path in _entry_files(folder, "datacenter/designs"):
+            d = _validate(dc.DesignFile, _read_yaml(path), path)
+            if path.stem != d.system:
+                raise SiliconomicsError(
+                    f"{path}: field 'system': {d.system!r} must match the file name"
+                )
+            designs[d.system] = b.design(d, path)
+            where[f"design:{d.system}"] = path
+    for sys_id, design in designs.items():
+        path = where[f"design:{sys_id}"]
+        if sys_id not in systems:
+            raise SiliconomicsError(f"{path}: field 'system': {sys_id!r} is not a known system id")
+        for name, fab in design.fabrics.items():
+            if fab.switch not in switches:
+                raise unknown(f"{path}: field 'fabrics.{name}.switch'", fab.switch, switches)
+    return dc.DatacenterData(switches, optics, designs)
 
 
 def load_accelerator_file(path: Path, catalog: Catalog) -> Accelerator:

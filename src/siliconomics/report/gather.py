@@ -120,6 +120,7 @@ def _steps(sc: Scenario, catalog: Catalog) -> list[tuple[str, Callable[[ReportDa
         steps.append((f"{name}: reasoning vs direct per query", _reasoning_step(model)))
     steps.append(("reasoning and small-vs-large tables", _query_tables))
     steps.append(("TCO per chip-hour vs market rental", _tco))
+    steps.append((f"power-limited site: {sc.site_mw:g} MW", _datacenter))
     for hw in sc.frontier_hardware:
         steps.append((f"frontier: {sc.frontier_chips} x {hw}", _frontier_step(hw)))
     steps.append(("frontier table", _frontier_table))
@@ -239,6 +240,18 @@ def _frontier_call(data: ReportData, hw: str) -> tuple[str, dict[str, Any]]:
     }
 
 
+def _datacenter_call(data: ReportData) -> tuple[str, dict[str, Any]]:
+    sc = data.scenario
+    kw = {k: v for k, v in _question(data, "sla").items() if k != "catalog"}
+    return f"datacenter/{sc.site_mw:g}", {
+        "power_mw": sc.site_mw,
+        "facility": True,
+        "model": sc.frontier_model,
+        "overrides": dict(sc.overrides) or None,
+        **kw,
+    }
+
+
 Call = tuple[str, str, dict[str, Any]]
 
 
@@ -257,6 +270,7 @@ def _plan(data: ReportData) -> list[list[Call]]:
             groups.append(group)
     for hw in sc.frontier_hardware:
         groups.append([("throughput", *_frontier_call(data, hw))])
+    groups.append([("datacenter_compare", *_datacenter_call(data))])
     for model in sc.models:
         for hw in sc.query_chips:
             groups.append(
@@ -902,6 +916,56 @@ def _tco(data: ReportData) -> None:
         "Chips without a TCO, and why",
         (Column("accelerator", "chip"), Column("reason", "reason (from the api)")),
         skipped,
+    )
+
+
+# --------------------------------------------------------------------------- datacenter
+
+
+def _datacenter(data: ReportData) -> None:
+    """The power-limited comparison (api.datacenter_compare): every system with a rack
+    design on the same facility power, serving the frontier model at the interactive SLA."""
+    sc = data.scenario
+    key, kw = _datacenter_call(data)
+    r = _call(data, key, "datacenter_compare", kw)
+    data.raw["datacenter"] = r
+    rows = []
+    for row in r["rows"]:
+        rows.append(
+            {
+                **row,
+                "facility_power_mw": row["facility_power_w"] / 1e6,
+                "capex_musd": None if row["capex_usd"] is None else row["capex_usd"] / 1e6,
+                "network_share_pct": None
+                if row["network_share_of_capex"] is None
+                else 100 * row["network_share_of_capex"],
+                "validation": _validation_text(row) if "validated" in row else None,
+                "not_costed": "; ".join(row["not_costed"]),
+            }
+        )
+    data.tables["datacenter"] = Table(
+        "datacenter",
+        f"A {sc.site_mw:g} MW site (facility power): what each system delivers serving "
+        f"{sc.frontier_model} at the interactive SLA",
+        (
+            Column("system", "system"),
+            Column("chips", "chips", "{:,.0f}"),
+            Column("racks", "racks", "{:,.0f}"),
+            Column("facility_power_mw", "facility MW", "{:.1f}"),
+            Column("switches_total", "scale-out switches", "{:,.0f}"),
+            Column("transceivers_total", "transceivers", "{:,.0f}"),
+            Column("capex_musd", "capex (M USD)", "{:,.0f}"),
+            Column("network_share_pct", "network share of capex (%)", "{:.1f}"),
+            Column("output_tokens_per_year", "output tokens / year", "{:.3g}"),
+            Column("usd_per_million_output_tokens", "site USD / M output tokens", "{:.3f}"),
+            Column("validation", "validation"),
+            Column("not_costed", "not costed"),
+        ),
+        rows,
+        note="api.datacenter_compare. Capex levelled over its life plus electricity and "
+        "maintenance, over the output tokens the site makes at the operating point all year. "
+        "Skipped (no rack definition, sourced power or price): "
+        + ", ".join(s["system"] for s in r["skipped"]),
     )
 
 

@@ -42,6 +42,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("reasoning", "Reasoning: cost per query"),
     ("small-vs-large", "Small vs large model"),
     ("tco", "TCO per chip-hour vs market rental"),
+    ("datacenter", "A power-limited site: what each system delivers"),
     ("frontier", "Throughput vs interactivity: the Pareto frontier"),
     ("accuracy", "How accurate is this"),
     ("assumptions", "Assumptions and sources"),
@@ -58,6 +59,7 @@ FIXED_TABLES: tuple[str, ...] = (
     "tco",
     "rentals",
     "tco_skipped",
+    "datacenter",
     "rental_costs",
     "frontier_best",
     "frontier",
@@ -429,6 +431,48 @@ def _tco_figure(d: ReportData) -> go.Figure:
     return fig
 
 
+def _datacenter_figure(d: ReportData) -> go.Figure:
+    """Capex by line (stacked) and output tokens per year (with the interval), per system."""
+    rows = d.raw["datacenter"]["rows"]
+    x = [r["system"] for r in rows]
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=("capex by line (M USD)", "output tokens per year (80% interval)"),
+    )
+    lines = ("accelerators", "servers", "nics", "scale_out_switches", "optics", "facility")
+    caps = [r["capex_by_line_usd"] for r in rows]
+    for i, line in enumerate(lines):
+        fig.add_trace(
+            go.Bar(
+                x=x,
+                y=[None if c.get(line) is None else c[line] / 1e6 for c in caps],
+                name=line,
+                marker_color=PALETTE[i],
+                hovertemplate="%{y:,.0f} M USD<extra>" + line + "</extra>",
+            ),
+            row=1,
+            col=1,
+        )
+    fig.add_trace(
+        go.Bar(
+            x=x,
+            y=[r.get("output_tokens_per_year") for r in rows],
+            error_y=_error_bars(rows, "output_tokens_per_year"),
+            marker_color="#555",
+            name="output tokens / year",
+            showlegend=False,
+            hovertemplate="%{y:.3g} tokens/year<extra></extra>",
+        ),
+        row=1,
+        col=2,
+    )
+    fig.update_layout(
+        title=f"A {d.scenario.site_mw:g} MW site, system by system", barmode="stack", height=460
+    )
+    return fig
+
+
 def _frontier_figure(d: ReportData) -> go.Figure:
     fig = go.Figure()
     for i, hw in enumerate(d.scenario.frontier_hardware):
@@ -586,6 +630,21 @@ def render_html(d: ReportData) -> str:
             + "<p>Chips without a sourced purchase price or power have no TCO, but several have "
             "dated on-demand rental quotes. Priced as a renter pays, they sit beside the GPUs "
             "here:</p>" + table("rental_costs"),
+        )
+    )
+    parts.append(
+        _section(
+            "datacenter",
+            f"<p>Power, not chips, limits a site. Each system with a rack definition is "
+            f"planned on the same {d.scenario.site_mw:g} MW of facility power "
+            "(siliconomics datacenter-compare): the most nodes whose IT power (facility / PUE) "
+            "fits, racks by the reference design's layout, the scale-out fat-tree derived from "
+            "the switch radix (the rules reproduce NVIDIA's DGX SuperPOD switch and cable "
+            "tables), optics and itemised capex. Tokens come from the same operating point "
+            "as the tables above. Systems without a rack definition, sourced power or price "
+            "(the TPU, Trainium, AMD and Gaudi systems today) are listed, not guessed.</p>"
+            + fig(_datacenter_figure(d))
+            + table("datacenter"),
         )
     )
     parts.append(

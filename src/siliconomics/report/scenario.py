@@ -41,6 +41,7 @@ class _ScenarioFile(BaseModel):
     frontier_model: str
     frontier_chips: int = Field(ge=1, le=1024)
     frontier_hardware: list[str]
+    site_mw: float = Field(default=100.0, gt=0, le=100_000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ class Scenario:
     frontier_hardware: tuple[str, ...]
     overrides: tuple[tuple[str, float], ...] = ()
     source: str = "user"
+    site_mw: float = 100.0  # facility MW of the power-limited site comparison
 
     def with_options(self, **options: Any) -> Scenario:
         """Override fields from command-line options (None = keep the scenario's)."""
@@ -139,4 +141,5 @@ def load_scenario(
         frontier_chips=f.frontier_chips,
         frontier_hardware=tuple(f.frontier_hardware),
         source=f.source,
+        site_mw=f.site_mw,
     )

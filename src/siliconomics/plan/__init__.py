@@ -1,0 +1,1 @@
+"""Datacenter and cluster planning: sites, racks, fabrics, capex and capacity."""
