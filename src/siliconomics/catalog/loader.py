@@ -286,6 +286,7 @@ class _Builder:
                         high_usd=e.high,
                         commitment=e.commitment,
                         provider=e.provider,
+                        provider_class=e.provider_class,
                         note=e.note or "",
                     )
                 )
