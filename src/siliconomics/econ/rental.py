@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date as _date
+from itertools import pairwise
 from math import exp, nan
 from statistics import median
 from typing import Any
@@ -223,9 +224,7 @@ class PathFit:
     ) -> float:
         """Median price; at the fit's baseline commitment and class unless given."""
         return exp(
-            self.log_price(
-                chip, t_year, commitment or self.base_commitment, cls or self.base_class
-            )
+            self.log_price(chip, t_year, commitment or self.base_commitment, cls or self.base_class)
         )
 
     @property
@@ -422,7 +421,7 @@ def backtest(catalog: Catalog, accelerator: str) -> tuple[BacktestRow, ...]:
         by_q.setdefault(_quarter(q.t_year), []).append(q)
     keys = sorted(by_q)
     rows: list[BacktestRow] = []
-    for here, there in zip(keys, keys[1:], strict=False):
+    for here, there in pairwise(keys):
         as_of = here[0] + here[1] / 4.0
         try:
             f = fit(catalog, chip.kind.value, as_of=as_of)

@@ -211,7 +211,9 @@ class CashFlows:
         )
 
 
-def depreciation_schedule(capex_usd: float, life_months: int, months: int, method: str) -> np.ndarray:
+def depreciation_schedule(
+    capex_usd: float, life_months: int, months: int, method: str
+) -> np.ndarray:
     """Monthly depreciation of ``capex_usd`` over ``life_months`` (index 0 = none).
 
     Straight-line: capex / life each month. Declining: double-declining balance (2 / life of
