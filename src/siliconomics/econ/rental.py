@@ -67,9 +67,11 @@ def year_fraction(date: str) -> float:
         if len(parts) == 1:
             return y + 0.5
         m = int(parts[1])
+        d = _date(y, m, int(parts[2]) if len(parts) == 3 else 1)
         if len(parts) == 2:
             return y + (m - 0.5) / 12.0
-        d = _date(y, m, int(parts[2]))
+        if len(parts) > 3:
+            raise ValueError(date)
     except (ValueError, IndexError):
         raise SiliconomicsError(
             f"date: must be YYYY, YYYY-MM or YYYY-MM-DD, got {date!r}"

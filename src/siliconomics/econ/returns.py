@@ -21,7 +21,9 @@ building would pay, so a horizon shorter than the building's life charges it onl
 years used, as ``econ.tco`` does.
 
 **Financing.** A share ``D`` of month-0 capex is borrowed at ``i`` a year over ``T`` years,
-repaid in level monthly payments (``numpy_financial.pmt``); a balance left at the horizon is
+repaid in level monthly payments (``numpy_financial.pmt``) at the monthly rate that compounds
+to ``i`` (an effective yearly rate, as every rate here is, so a loan "below the project's
+return" compares like with like); a balance left at the horizon is
 repaid then (``numpy_financial.fv``). Equity flows are the project's less debt service, plus
 the loan at month 0. There are no taxes, so depreciation (straight-line, or double-declining
 balance switching to straight-line, over 4, 5 or 6 years: the lives hyperscalers moved between)
@@ -275,7 +277,8 @@ def _debt(deal: Deal, capex0: float, months: int, default_rate: float) -> np.nda
     loan = f.debt_share * capex0
     if loan == 0.0:
         return out
-    rate = (f.interest_rate_per_year if f.interest_rate_per_year is not None else default_rate) / 12
+    yearly = f.interest_rate_per_year if f.interest_rate_per_year is not None else default_rate
+    rate = monthly_rate(yearly)
     term = round((f.term_years if f.term_years is not None else months / 12.0) * 12)
     payment = float(npf.pmt(rate, term, -loan))
     out[0] = loan
