@@ -828,10 +828,12 @@ def neocloud(
     start: str | None = None,
     chip_price_usd: float | None = None,
     overrides: dict[str, float] | None = None,
+    tornado: bool = True,
     catalog: Catalog | None = None,
 ) -> dict[str, Any]:
     """Monthly cash flows, IRR, NPV, payback, equity multiple, break-even rental price and
-    IRR tornado of buying ``chips`` of ``hardware`` to rent out (econ.returns)."""
+    IRR tornado (unless ``tornado`` is False) of buying ``chips`` of ``hardware`` to rent
+    out (econ.returns)."""
     cat = catalog or builtin_catalog()
     deal = econ_returns.Deal(
         chips=chips,
@@ -856,7 +858,12 @@ def neocloud(
         ),
     )
     return econ_returns.neocloud(
-        cat, hardware, deal, overrides=overrides, chip_price_usd=chip_price_usd
+        cat,
+        hardware,
+        deal,
+        overrides=overrides,
+        chip_price_usd=chip_price_usd,
+        with_tornado=tornado,
     ).as_dict()
 
 

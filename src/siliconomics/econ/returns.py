@@ -333,13 +333,15 @@ class Measures:
 
 
 def measures(cf: CashFlows, cost_of_capital: float, cost_of_equity: float) -> Measures:
+    project, equity = cf.project_usd, cf.equity_usd
+    irr = irr_per_year(project)
     return Measures(
-        project_irr_per_year=irr_per_year(cf.project_usd),
-        project_npv_usd=npv(cost_of_capital, cf.project_usd),
-        equity_irr_per_year=irr_per_year(cf.equity_usd),
-        equity_npv_usd=npv(cost_of_equity, cf.equity_usd),
-        equity_multiple=equity_multiple(cf.equity_usd),
-        payback_month=payback_month(cf.project_usd),
+        project_irr_per_year=irr,
+        project_npv_usd=npv(cost_of_capital, project),
+        equity_irr_per_year=irr if not cf.debt_usd.any() else irr_per_year(equity),
+        equity_npv_usd=npv(cost_of_equity, equity),
+        equity_multiple=equity_multiple(equity),
+        payback_month=payback_month(project),
     )
 
 
@@ -450,23 +452,24 @@ class NeocloudAnswer:
                 f"{name}_high": getattr(self.high, name),
             }
 
+        lines = {
+            "price_usd_per_hour": cf.price_usd_per_hour,
+            "utilisation": cf.utilisation,
+            "revenue_usd": cf.revenue_usd,
+            "power_usd": cf.power_usd,
+            "maintenance_usd": cf.maintenance_usd,
+            "colocation_usd": cf.colocation_usd,
+            "capex_usd": cf.capex_usd,
+            "residual_usd": cf.residual_usd,
+            "project_cash_flow_usd": cf.project_usd,
+            "debt_cash_flow_usd": cf.debt_usd,
+            "equity_cash_flow_usd": cf.equity_usd,
+            "depreciation_usd": cf.depreciation_usd,
+            "operating_profit_usd": cf.operating_profit_usd,
+        }
+        columns = {k: v.tolist() for k, v in lines.items()}
         monthly = [
-            {
-                "month": int(m),
-                "price_usd_per_hour": float(cf.price_usd_per_hour[m]),
-                "utilisation": float(cf.utilisation[m]),
-                "revenue_usd": float(cf.revenue_usd[m]),
-                "power_usd": float(cf.power_usd[m]),
-                "maintenance_usd": float(cf.maintenance_usd[m]),
-                "colocation_usd": float(cf.colocation_usd[m]),
-                "capex_usd": float(cf.capex_usd[m]),
-                "residual_usd": float(cf.residual_usd[m]),
-                "project_cash_flow_usd": float(cf.project_usd[m]),
-                "debt_cash_flow_usd": float(cf.debt_usd[m]),
-                "equity_cash_flow_usd": float(cf.equity_usd[m]),
-                "depreciation_usd": float(cf.depreciation_usd[m]),
-                "operating_profit_usd": float(cf.operating_profit_usd[m]),
-            }
+            {"month": m, **{k: v[m] for k, v in columns.items()}}
             for m in range(len(cf.revenue_usd))
         ]
         f = d.financing
