@@ -75,6 +75,7 @@ def test_margin_json():
             "term_years",
         ),
         (["rental", "--hardware", "nvidia-h900"], "hardware"),
+        (["neocloud", "--hardware", "intel-gaudi3", "--chips", "8"], "--price P --flat"),
         (["rental", "--hardware", "nvidia-h100-sxm", "--start", "2026-13"], "date"),
         (["margin", "--model", "llama-3.3-70b", "--provider", "nobody"], "provider"),
         (["margin", "--model", "llama-2-70b"], "model"),

@@ -57,7 +57,7 @@ from siliconomics.catalog.loader import Catalog
 from siliconomics.econ.assumptions import HOURS_PER_YEAR, default_assumptions
 from siliconomics.econ.rental import PathFit, PricePath, fit, price_path, year_fraction
 from siliconomics.econ.tco import Tco, resolve_chip_system, tco
-from siliconomics.errors import SiliconomicsError, unknown
+from siliconomics.errors import MissingPrice, SiliconomicsError, unknown
 
 HOURS_PER_MONTH = HOURS_PER_YEAR / 12.0
 KW_PER_W = 1e-3
@@ -382,6 +382,12 @@ def setup(
         f = None
     else:
         f = path_fit or fit(catalog, chip.kind.value)
+        if chip.id not in f.levels:
+            raise MissingPrice(
+                f"price_usd_per_hour: {chip.id} has no dated rental quote to fit a price path "
+                "to; pass a price and hold it flat (--price P --flat) or add quotes to "
+                f"prices/{chip.id}.yaml"
+            )
         path = price_path(f, chip.id, start, months)
         basis = f"fitted {f.base_commitment} {f.base_class} path from {deal.start or a.as_of}"
         if deal.price_usd_per_hour is not None:
