@@ -6,8 +6,11 @@ import numpy as np
 import numpy_financial as npf
 import pytest
 
+from siliconomics import api
+from siliconomics.catalog.loader import builtin_data_dir
 from siliconomics.econ import rental as er
 from siliconomics.econ import returns as rt
+from siliconomics.econ.margin import provider_chips
 from siliconomics.econ.rental import PricePath
 from siliconomics.econ.tco import tco
 from siliconomics.errors import SiliconomicsError
@@ -167,3 +170,24 @@ def test_fit_declines_and_prices_commitments_below_on_demand(catalog):
 def test_rental_unknown_hardware(catalog):
     with pytest.raises(SiliconomicsError, match="hardware"):
         er.rental(catalog, "nvidia-h900", start="2026-06")
+
+
+def test_overlay_names_a_providers_chip(tmp_path):
+
+    # a copied built-in entry makes the folder visible as the catalog's overlay (roots.py)
+    (tmp_path / "prices").mkdir()
+    (tmp_path / "prices" / "nvidia-h100-sxm.yaml").write_text(
+        (builtin_data_dir() / "prices" / "nvidia-h100-sxm.yaml").read_text()
+    )
+    (tmp_path / "econ").mkdir()
+    (tmp_path / "econ" / "inference_providers.yaml").write_text(
+        "providers:\n  Together AI: {hardware: nvidia-h200-sxm, source: R15-INFER-SILICON}\n"
+    )
+    chips = provider_chips(api.get_catalog(tmp_path))
+    assert chips["Together AI"].hardware == "nvidia-h200-sxm"
+    assert chips["Groq"].hardware == "groq-lpu-v1"  # the built-in rows stay
+    (tmp_path / "econ" / "inference_providers.yaml").write_text(
+        "providers:\n  Together AI: {hardware: nvidia-h900, source: R15-INFER-SILICON}\n"
+    )
+    with pytest.raises(SiliconomicsError, match="hardware"):
+        provider_chips(api.get_catalog(tmp_path))

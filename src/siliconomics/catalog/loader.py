@@ -326,7 +326,9 @@ OVERLAY_FOLDERS: dict[str, tuple[str, ...]] = {
     "prices": (".yaml", ".yml"),
     "calibration": (".yaml", ".yml"),
 }
-OVERLAY_FILES = frozenset({"sources.yaml", "api_prices.yaml", "report/scenario.yaml"})
+OVERLAY_FILES = frozenset(
+    {"sources.yaml", "api_prices.yaml", "report/scenario.yaml", "econ/inference_providers.yaml"}
+)
 
 
 def _ignored(path: Path) -> bool:

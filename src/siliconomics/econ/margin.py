@@ -38,10 +38,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from siliconomics.catalog.api_prices import ApiPrice, load_api_prices
+from siliconomics.catalog.files import read_yaml
 from siliconomics.catalog.loader import Catalog
 from siliconomics.catalog.roots import data_dirs
 from siliconomics.catalog.specs import ModelArch
@@ -81,9 +81,10 @@ def provider_chips(catalog: Catalog) -> dict[str, ProviderChip]:
         path = folder / PROVIDERS_FILE
         if not path.is_file():
             continue
+        data = read_yaml(path)
         try:
-            f = _ProvidersFile.model_validate(yaml.safe_load(path.read_text()))
-        except (ValidationError, yaml.YAMLError) as exc:
+            f = _ProvidersFile.model_validate(data)
+        except ValidationError as exc:
             first = str(exc).splitlines()
             raise SiliconomicsError(f"{path}: {first[1] if len(first) > 1 else first[0]}") from None
         for name, e in f.providers.items():
