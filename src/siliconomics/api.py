@@ -252,6 +252,7 @@ def catalog_list(kind: str | None = None, catalog: Catalog | None = None) -> lis
                         "price_kind": p.kind.value,
                         "commitment": p.commitment,
                         "provider": p.provider,
+                        "provider_class": p.provider_class,
                         "source": p.source,
                     }
                 )
@@ -875,6 +876,7 @@ def margin(
     input_len: int = 1024,
     output_len: int = 1024,
     hidden_tokens: int = 0,
+    chips: int | None = None,
     weights: list[str] | None = None,
     kv: list[str] | None = None,
     precision: str | None = None,
@@ -895,6 +897,7 @@ def margin(
         precision=precision,
         ttft_p99_s=ttft_p99_s,
         tpot_p99_s=tpot_p99_s,
+        chips=chips,
     )
     table = econ_margin.margins(
         cat,

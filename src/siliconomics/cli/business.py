@@ -227,6 +227,9 @@ def margin(
     hidden_tokens: Annotated[
         int, typer.Option(help="Unbilled reasoning tokens per request (0: none)")
     ] = 0,
+    chips: Annotated[
+        int | None, typer.Option(help="Chips per deployment (default: the cheapest count)")
+    ] = None,
     weights: WeightsOpt = None,
     kv: KvOpt = None,
     precision: PrecisionOpt = None,
@@ -246,6 +249,7 @@ def margin(
         input_len=input_len,
         output_len=output_len,
         hidden_tokens=hidden_tokens,
+        chips=chips,
         weights=weights,
         kv=kv,
         precision=precision,
