@@ -20,7 +20,10 @@ from siliconomics.catalog.loader import Catalog, builtin_catalog, load_catalog
 from siliconomics.catalog.specs import ModelArch
 from siliconomics.econ import cost as econ_cost
 from siliconomics.econ import drivers, training
+from siliconomics.econ import margin as econ_margin
 from siliconomics.econ import reasoning as econ_reasoning
+from siliconomics.econ import rental as econ_rental
+from siliconomics.econ import returns as econ_returns
 from siliconomics.econ import tco as econ_tco
 from siliconomics.econ.assumptions import default_assumptions
 from siliconomics.errors import SiliconomicsError, unknown
@@ -54,9 +57,12 @@ __all__ = [
     "error_model",
     "estimate",
     "get_catalog",
+    "margin",
+    "neocloud",
     "operating_point",
     "performance",
     "reasoning",
+    "rental",
     "rental_cost",
     "resolve_hardware",
     "resolve_model",
@@ -250,6 +256,7 @@ def catalog_list(kind: str | None = None, catalog: Catalog | None = None) -> lis
                         "price_kind": p.kind.value,
                         "commitment": p.commitment,
                         "provider": p.provider,
+                        "provider_class": p.provider_class,
                         "source": p.source,
                     }
                 )
@@ -937,3 +944,128 @@ def datacenter_compare(
     out["model"] = arch.id if arch else None
     out["question"] = _question_dict(q) if arch else None
     return _jsonable(out)
+
+
+# --- The business of compute (issue 15): rental paths, neocloud returns, API margins ---------
+
+
+def rental(
+    hardware: str,
+    *,
+    start: str | None = None,
+    months: int = 36,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
+    """Dated rental quotes of a chip, its fitted price path (launch to ``start``, default
+    the economics defaults' as-of date) and forecast with p10/p90, and the path's backtest
+    (econ.rental)."""
+    cat = catalog or builtin_catalog()
+    when = start or default_assumptions().as_of
+    return econ_rental.rental(cat, hardware, start=when, forecast_months=months).as_dict()
+
+
+def neocloud(
+    hardware: str,
+    chips: int,
+    *,
+    years: float | None = None,
+    utilisation: float = 1.0,
+    ramp_months: int = 0,
+    reserved_share: float = 0.0,
+    reserved_usd_per_hour: float | None = None,
+    price_usd_per_hour: float | None = None,
+    flat_price: bool = False,
+    facility: str = "own",
+    colo_usd_per_kw_month: float | None = None,
+    resale_fraction: float = 0.0,
+    depreciation_years: float | None = None,
+    depreciation_method: str = "straight-line",
+    debt_share: float = 0.0,
+    interest_rate_per_year: float | None = None,
+    debt_term_years: float | None = None,
+    cost_of_equity_per_year: float | None = None,
+    start: str | None = None,
+    chip_price_usd: float | None = None,
+    overrides: dict[str, float] | None = None,
+    tornado: bool = True,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
+    """Monthly cash flows, IRR, NPV, payback, equity multiple, break-even rental price and
+    IRR tornado (unless ``tornado`` is False) of buying ``chips`` of ``hardware`` to rent
+    out (econ.returns)."""
+    cat = catalog or builtin_catalog()
+    deal = econ_returns.Deal(
+        chips=chips,
+        years=years,
+        utilisation=utilisation,
+        ramp_months=ramp_months,
+        reserved_share=reserved_share,
+        reserved_usd_per_hour=reserved_usd_per_hour,
+        price_usd_per_hour=price_usd_per_hour,
+        flat_price=flat_price,
+        facility=facility,
+        colo_usd_per_kw_month=colo_usd_per_kw_month,
+        resale_fraction=resale_fraction,
+        depreciation_years=depreciation_years,
+        depreciation_method=depreciation_method,
+        start=start,
+        financing=econ_returns.Financing(
+            debt_share=debt_share,
+            interest_rate_per_year=interest_rate_per_year,
+            term_years=debt_term_years,
+            cost_of_equity_per_year=cost_of_equity_per_year,
+        ),
+    )
+    return econ_returns.neocloud(
+        cat,
+        hardware,
+        deal,
+        overrides=overrides,
+        chip_price_usd=chip_price_usd,
+        with_tornado=tornado,
+    ).as_dict()
+
+
+def margin(
+    model: str,
+    *,
+    provider: str | None = None,
+    hardware: str = "nvidia-h100-sxm",
+    input_len: int = 1024,
+    output_len: int = 1024,
+    hidden_tokens: int = 0,
+    chips: int | None = None,
+    weights: list[str] | None = None,
+    kv: list[str] | None = None,
+    precision: str | None = None,
+    ttft_p99_s: float | None = None,
+    tpot_p99_s: float | None = None,
+    rental: bool = False,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
+    """Gross margin of each provider's API list price for ``model`` against our cost at the
+    engine's operating point on the provider's chip, with the reasoning case (econ.margin)."""
+    cat = catalog or builtin_catalog()
+    arch = _resolve_model(model, cat)
+    q = question(
+        input_len=input_len,
+        output_len=output_len,
+        weights=weights,
+        kv=kv,
+        precision=precision,
+        ttft_p99_s=ttft_p99_s,
+        tpot_p99_s=tpot_p99_s,
+        chips=chips,
+    )
+    table = econ_margin.margins(
+        cat,
+        arch,
+        q,
+        provider=provider,
+        hardware=hardware,
+        hidden_tokens=hidden_tokens,
+        basis="rental" if rental else "tco",
+        errors=error_model(cat),
+    )
+    basis = "rental" if rental else "tco"
+    return {"question": _question_dict(q), "basis": basis, **table.as_dict()}

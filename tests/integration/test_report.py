@@ -366,3 +366,28 @@ def test_bad_formats_are_refused_before_any_work(tmp_path: Path) -> None:
     lines = [line for line in r.output.splitlines() if line.strip()]
     assert lines == ["error: weights: unknown value 'fp9'; allowed: bf16, fp8, fp4, int4"]
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_business_section_equals_the_api(report_dir: Path) -> None:
+    """Issue 15: the H100 path, cluster IRR vs price and API margins are the api's answers."""
+    path = read_csv(report_dir, "rental_path")
+    r = api.rental("nvidia-h100-sxm")
+    forecast = [p for p in path if p["which"] == "forecast"]
+    assert float(forecast[0]["usd_per_hour"]) == pytest.approx(r["forecast"][0]["usd_per_hour"])
+    irr = read_csv(report_dir, "neocloud_irr")
+    assert {row["accelerator"] for row in irr} == {
+        "nvidia-h100-sxm",
+        "nvidia-h200-sxm",
+        "nvidia-b200",
+        "amd-mi300x",
+    }
+    row = next(
+        x for x in irr if x["accelerator"] == "nvidia-h100-sxm" and x["usd_per_hour"] == "2.0"
+    )
+    n = api.neocloud("nvidia-h100-sxm", 1024, price_usd_per_hour=2.0, flat_price=True)
+    assert float(row["project_irr_per_year"]) == pytest.approx(n["project_irr_per_year"])
+    margins = read_csv(report_dir, "margins")
+    assert len({m["model"] for m in margins}) == 2
+    page = (report_dir / "report.html").read_text()
+    assert "break-even" in page and "Cluster IRR vs flat rental price" in page

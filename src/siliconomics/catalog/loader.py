@@ -290,6 +290,7 @@ class _Builder:
                         high_usd=e.high,
                         commitment=e.commitment,
                         provider=e.provider,
+                        provider_class=e.provider_class,
                         note=e.note or "",
                     )
                 )
@@ -414,6 +415,7 @@ OVERLAY_FILES = frozenset(
         "report/scenario.yaml",
         "datacenter/switches.yaml",
         "datacenter/optics.yaml",
+        "econ/inference_providers.yaml",
     }
 )
 

@@ -205,6 +205,7 @@ class PriceEntry(Strict):
         Literal["on-demand", "reserved-1yr", "reserved-3yr", "reservation", "spot", "market"] | None
     ) = None
     provider: str | None = None
+    provider_class: Literal["hyperscaler", "neocloud", "marketplace", "index"] | None = None
     note: str | None = None
 
     @model_validator(mode="after")

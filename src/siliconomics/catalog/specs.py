@@ -167,6 +167,7 @@ class PricePoint:
     high_usd: float | None = None
     commitment: str | None = None
     provider: str | None = None
+    provider_class: str | None = None  # hyperscaler | neocloud | marketplace | index
     note: str = ""
 
 

@@ -127,6 +127,7 @@ def _steps(sc: Scenario, catalog: Catalog) -> list[tuple[str, Callable[[ReportDa
     steps.append(("accuracy (held-out validation)", _accuracy))
     steps.append(("cost at market rental prices", _rental_costs))
     steps.append(("public API list prices", _api_prices))
+    steps.append(("rental paths, cluster returns, API margins", _business))
     steps.append(("assumptions and sources", _assumptions))
     steps.append(("GPU vs ASIC tables and findings", _chip_tables))
     return steps
@@ -1053,6 +1054,127 @@ def _api_prices(data: ReportData) -> None:
             "owner's TCO at the cheapest chip's offline operating point, without margin, sales "
             "or idle capacity: the gap is the provider's gross margin plus utilisation."
         ),
+    )
+
+
+#: The chips whose cluster returns the report compares, and the flat rental prices it tries.
+BUSINESS_CHIPS = ("nvidia-h100-sxm", "nvidia-h200-sxm", "nvidia-b200", "amd-mi300x")
+BUSINESS_PRICES_USD_PER_HOUR = tuple(0.5 * i for i in range(2, 15))
+BUSINESS_CLUSTER_CHIPS = 1024
+PATH_CHIP = "nvidia-h100-sxm"
+
+
+def _business(data: ReportData) -> None:
+    """The H100 rental path with its quotes and break-even; IRR vs flat rental price for a
+    cluster of each chip; gross margin by provider for the scenario's first two models."""
+    cat, o = data.catalog, dict(data.scenario.overrides) or None
+    path = api.rental(PATH_CHIP, catalog=cat)
+    deal = api.neocloud(PATH_CHIP, BUSINESS_CLUSTER_CHIPS, overrides=o, catalog=cat)
+    data.raw["rental"] = path
+    data.raw["neocloud"] = deal
+    data.tables["rental_quotes"] = Table(
+        "rental_quotes",
+        f"{PATH_CHIP}: dated rental quotes (USD per chip-hour)",
+        (
+            Column("date", "date"),
+            Column("usd_per_hour", "USD / chip-hour", "{:.2f}"),
+            Column("commitment", "commitment"),
+            Column("provider_class", "class"),
+            Column("provider", "provider"),
+            Column("source", "source"),
+        ),
+        list(path["quotes"]),
+    )
+    data.tables["rental_path"] = Table(
+        "rental_path",
+        f"{PATH_CHIP}: fitted {path['path_commitment']} {path['path_provider_class']} price "
+        "path and forecast with p10/p90 (api.rental)",
+        (
+            Column("date", "month"),
+            Column("usd_per_hour", "median USD / chip-hour", "{:.2f}"),
+            Column("usd_per_hour_p10", "p10", "{:.2f}"),
+            Column("usd_per_hour_p90", "p90", "{:.2f}"),
+            Column("which", "history or forecast"),
+        ),
+        [{**r, "which": "history"} for r in path["history"]]
+        + [{**r, "which": "forecast"} for r in path["forecast"]],
+    )
+    rows: list[dict[str, Any]] = []
+    for chip in BUSINESS_CHIPS:
+        for price in BUSINESS_PRICES_USD_PER_HOUR:
+            try:
+                r = api.neocloud(
+                    chip,
+                    BUSINESS_CLUSTER_CHIPS,
+                    price_usd_per_hour=price,
+                    flat_price=True,
+                    overrides=o,
+                    tornado=False,
+                    catalog=cat,
+                )
+            except SiliconomicsError:
+                break
+            rows.append(
+                {
+                    "accelerator": chip,
+                    "usd_per_hour": price,
+                    "project_irr_per_year": r["project_irr_per_year"],
+                    "project_npv_usd": r["project_npv_usd"],
+                    "breakeven_usd_per_hour": r["breakeven_usd_per_hour"],
+                    "tco_usd_per_hour": r["tco_usd_per_hour"],
+                }
+            )
+    data.tables["neocloud_irr"] = Table(
+        "neocloud_irr",
+        f"Cluster returns: IRR of {BUSINESS_CLUSTER_CHIPS:,} chips bought and rented out at a "
+        "flat price, fully sold, own facility, all equity, over the depreciation life "
+        "(api.neocloud)",
+        (
+            Column("accelerator", "chip"),
+            Column("usd_per_hour", "rental USD / chip-hour", "{:.2f}"),
+            Column("project_irr_per_year", "project IRR / year", "{:.1%}"),
+            Column("project_npv_usd", "NPV USD", "{:,.0f}"),
+            Column("breakeven_usd_per_hour", "break-even USD / chip-hour", "{:.2f}"),
+            Column("tco_usd_per_hour", "TCO USD / chip-hour", "{:.2f}"),
+        ),
+        rows,
+    )
+    margin_rows: list[dict[str, Any]] = []
+    for model in data.scenario.models:
+        if len({r["model"] for r in margin_rows}) == 2:
+            break
+        try:
+            m = api.margin(
+                model,
+                input_len=data.scenario.input_len,
+                output_len=data.scenario.output_len,
+                weights=list(data.scenario.weights) or None,
+                precision=data.scenario.precision,
+                catalog=cat,
+            )
+        except SiliconomicsError:
+            continue
+        margin_rows += m["rows"]
+    data.tables["margins"] = Table(
+        "margins",
+        "Gross margin by provider: API list price vs our cost at the offline operating point "
+        "(api.margin; TCO; H100 SXM where the provider's chip is not sourced)",
+        (
+            Column("model", "model"),
+            Column("provider", "provider"),
+            Column("hardware", "chip"),
+            Column("hardware_basis", "chip basis"),
+            Column("list_usd_per_million_output_tokens", "list USD / M output", "{:.3f}"),
+            Column("cost_usd_per_million_output_tokens", "our USD / M output", "{:.3f}"),
+            Column("gross_margin", "gross margin", "{:.0%}"),
+            Column("gross_margin_low", "low", "{:.0%}"),
+            Column("gross_margin_high", "high", "{:.0%}"),
+            Column("status", "status"),
+        ),
+        margin_rows,
+        note="Offline (maximum batch) is the most favourable operating point for the provider; "
+        "an interactive SLA lowers these margins. cannot_run: the catalog's chip lists no "
+        "format the engine can run the model in.",
     )
 
 

@@ -43,6 +43,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("small-vs-large", "Small vs large model"),
     ("tco", "TCO per chip-hour vs market rental"),
     ("datacenter", "A power-limited site: what each system delivers"),
+    ("business", "The business of compute: rental paths, cluster returns, API margins"),
     ("frontier", "Throughput vs interactivity: the Pareto frontier"),
     ("accuracy", "How accurate is this"),
     ("assumptions", "Assumptions and sources"),
@@ -67,6 +68,10 @@ FIXED_TABLES: tuple[str, ...] = (
     "assumptions",
     "sources",
     "api_prices",
+    "rental_quotes",
+    "rental_path",
+    "neocloud_irr",
+    "margins",
 )
 
 
@@ -473,6 +478,97 @@ def _datacenter_figure(d: ReportData) -> go.Figure:
     return fig
 
 
+CLASS_COLOURS = {
+    "hyperscaler": "#c0392b",
+    "neocloud": "#2f6db5",
+    "marketplace": "#3a9a4a",
+    "index": "#7f6a00",
+}
+
+
+def _rental_figure(d: ReportData) -> go.Figure:
+    r, n = d.raw["rental"], d.raw["neocloud"]
+    rows = d.tables["rental_path"].rows
+    x = [p["date"] for p in rows]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=x + x[::-1],
+            y=[p["usd_per_hour_p90"] for p in rows] + [p["usd_per_hour_p10"] for p in rows][::-1],
+            fill="toself",
+            fillcolor="rgba(47,109,181,0.15)",
+            line={"width": 0},
+            name="p10-p90",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=[p["usd_per_hour"] for p in rows],
+            mode="lines",
+            line={"color": "#2f6db5"},
+            name=f"fitted path ({r['path_commitment']}, {r['path_provider_class']})",
+        )
+    )
+    for cls, colour in CLASS_COLOURS.items():
+        qs = [q for q in r["quotes"] if q["provider_class"] == cls]
+        if qs:
+            fig.add_trace(
+                go.Scatter(
+                    x=[q["date"] for q in qs],
+                    y=[q["usd_per_hour"] for q in qs],
+                    mode="markers",
+                    marker={"color": colour, "size": 8},
+                    name=f"quotes: {cls}",
+                    text=[f"{q['provider']} ({q['commitment']}, {q['source']})" for q in qs],
+                    hovertemplate="%{y:.2f} USD/h %{text}<extra></extra>",
+                )
+            )
+    be = n["breakeven_usd_per_hour"]
+    if be is not None:
+        fig.add_hline(
+            y=be,
+            line_dash="dash",
+            annotation_text=f"break-even {be:.2f} USD/h (1,024 chips, 5 years)",
+        )
+    fig.update_layout(
+        title=f"{r['accelerator']} rental price: quotes, fitted path and forecast",
+        yaxis_title="USD per chip-hour",
+        height=480,
+    )
+    return fig
+
+
+def _irr_figure(d: ReportData) -> go.Figure:
+    rows = d.tables["neocloud_irr"].rows
+    fig = go.Figure()
+    for i, chip in enumerate(dict.fromkeys(r["accelerator"] for r in rows)):
+        pts = [r for r in rows if r["accelerator"] == chip]
+        fig.add_trace(
+            go.Scatter(
+                x=[p["usd_per_hour"] for p in pts],
+                y=[p["project_irr_per_year"] for p in pts],
+                mode="lines+markers",
+                name=chip,
+                marker_color=PALETTE[i % len(PALETTE)],
+            )
+        )
+    fig.add_hline(
+        y=float(d.raw["neocloud"]["inputs"]["cost_of_capital_per_year"]),
+        line_dash="dot",
+        annotation_text="cost of capital",
+    )
+    fig.update_layout(
+        title="Cluster IRR vs flat rental price",
+        xaxis_title="rental price, USD per chip-hour",
+        yaxis_title="project IRR per year",
+        yaxis_tickformat=".0%",
+        height=460,
+    )
+    return fig
+
+
 def _frontier_figure(d: ReportData) -> go.Figure:
     fig = go.Figure()
     for i, hw in enumerate(d.scenario.frontier_hardware):
@@ -630,6 +726,25 @@ def render_html(d: ReportData) -> str:
             + "<p>Chips without a sourced purchase price or power have no TCO, but several have "
             "dated on-demand rental quotes. Priced as a renter pays, they sit beside the GPUs "
             "here:</p>" + table("rental_costs"),
+        )
+    )
+    parts.append(
+        _section(
+            "business",
+            "<p>Rental quotes are dated and sourced by provider class; the path is fitted to "
+            "all GPU quotes (api.rental, see docs/business.md). Buying a cluster pays back "
+            "where the rental price stays above the break-even line; the IRR chart holds the "
+            "price flat for the depreciation life.</p>"
+            + fig(_rental_figure(d))
+            + collapsed_table_html(
+                t["rental_quotes"],
+                f"{t['rental_quotes'].title}: {len(t['rental_quotes'].rows)} quotes "
+                "(click to show)",
+                urls=urls,
+            )
+            + fig(_irr_figure(d))
+            + table("neocloud_irr")
+            + table("margins"),
         )
     )
     parts.append(
