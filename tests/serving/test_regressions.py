@@ -33,3 +33,22 @@ def test_offline_confirmation_runs_several_waves_of_the_batch_cap():
     )
     # MLPerf v4.1 H200 x8 Offline measured 31,303 tok/s; any sane model is within 2x.
     assert 15_000 < r["output_tokens_per_s"] < 60_000
+
+
+def test_a_prefilled_request_with_nothing_to_decode_is_refused_not_looped_on():
+    """run_replica(prefilled=True) once looped forever on a request with 0 decode tokens
+    (it would finish at step - 1, which never comes)."""
+    import numpy as np
+    import pytest
+
+    from siliconomics.serving.simulator import run_replica
+
+    with pytest.raises(ValueError, match="must decode at least one token"):
+        run_replica(
+            None,  # type: ignore[arg-type]  (refused before the replica is used)
+            np.zeros(1),
+            np.ones(1, dtype=np.int64),
+            np.zeros(1, dtype=np.int64),
+            prefilled=True,
+            reserve_tokens=np.ones(1, dtype=np.int64),
+        )

@@ -252,6 +252,10 @@ def run_replica(
     arr: list[float] = arrival_s.tolist()
     inp: list[int] = input_tokens.tolist()
     dec: list[int] = decode_tokens.tolist()
+    if prefilled and min(dec, default=1) < 1:
+        # A decode-pool request finishes at its admission step + decode tokens - 1; with
+        # none to make it would never finish and the loop would not end.
+        raise ValueError("run_replica: a prefilled request must decode at least one token")
     need = _reserved_kv_bytes(rep, reserve_tokens)
     if not prefilled:
         _check_whole_prompts_fit(rep.engine, inp)
