@@ -29,6 +29,7 @@ from siliconomics.econ.assumptions import default_assumptions
 from siliconomics.errors import SiliconomicsError, unknown
 from siliconomics.perf import Parallelism, Precision
 from siliconomics.perf import estimate as perf_estimate
+from siliconomics.perf import training as perf_training
 from siliconomics.perf.config import PrecisionPolicy
 from siliconomics.perf.resolve import (
     is_validated,
@@ -70,6 +71,7 @@ __all__ = [
     "synthetic_data",
     "tco",
     "throughput",
+    "train",
     "train_cost",
     "validate",
 ]
@@ -723,14 +725,16 @@ def train_cost(
     *,
     tokens: float,
     chips: int,
-    mfu: float,
+    mfu: float | None = None,
     seq_len: int = 8192,
     dtype: str = "bf16",
     usd_per_chip_hour: float | None = None,
     overrides: dict[str, float] | None = None,
     catalog: Catalog | None = None,
 ) -> dict[str, Any]:
-    """FLOPs, chip-hours, wall clock and cost of a training run at a given MFU.
+    """FLOPs, chip-hours, wall clock and cost of a training run at a given MFU, or, without
+    one, at the MFU the training step model predicts for the best layout (``train``) at a
+    global batch of DEFAULT_GLOBAL_BATCH_TOKENS (``mfu_source`` says which).
 
     Without a price the run is costed at the chip's TCO per hour (``price_basis: tco``).
     """
@@ -741,7 +745,12 @@ def train_cost(
     if usd_per_chip_hour is None:
         usd_per_chip_hour = econ_tco.tco(cat, hardware, overrides=overrides).total_usd_per_hour
         basis = "tco"
-    return training.training_run(
+    layout: dict[str, Any] | None = None
+    mfu_source = "given"
+    if mfu is None:
+        step = _searched_step(arch, hw, chips, seq_len, DEFAULT_GLOBAL_BATCH_TOKENS, dtype, {})
+        mfu, layout, mfu_source = step.best.mfu, step.best.layout.as_dict(), "predicted"
+    out = training.training_run(
         arch,
         hw.chip,
         tokens=tokens,
@@ -752,6 +761,11 @@ def train_cost(
         usd_per_chip_hour=usd_per_chip_hour,
         price_basis=basis,
     ).as_dict()
+    out["mfu_source"] = mfu_source
+    if layout is not None:
+        out["layout"] = layout
+        out["global_batch_tokens"] = DEFAULT_GLOBAL_BATCH_TOKENS
+    return out
 
 
 def synthetic_data(
@@ -1069,3 +1083,151 @@ def margin(
     )
     basis = "rental" if rental else "tco"
     return {"question": _question_dict(q), "basis": basis, **table.as_dict()}
+
+
+# --- issue 12: training step model, layout search and training-run cost ----------------
+
+#: Global batch when none is given (train-cost without --mfu): 16M tokens, the batch of
+#: Llama 3 405B's pre-training (LLAMA3-PAPER, Table 4).
+DEFAULT_GLOBAL_BATCH_TOKENS = 16 * 2**20
+
+
+def _searched_step(
+    arch: ModelArch,
+    hw: Hardware,
+    chips: int,
+    seq_len: int,
+    global_batch_tokens: float,
+    precision: str,
+    fixed: dict[str, Any],
+) -> perf_training.SearchResult:
+    return perf_training.search(
+        arch,
+        hw,
+        chips,
+        seq_len=seq_len,
+        global_batch_tokens=global_batch_tokens,
+        precision=perf_training.parse_precision(precision),
+        fixed=fixed,
+    )
+
+
+def _runner_up(step: perf_training.TrainStep) -> dict[str, Any]:
+    return {
+        "layout": step.layout.as_dict(),
+        "layout_text": step.layout.describe(),
+        "tokens_per_s": step.tokens_per_s,
+        "mfu": step.mfu,
+        "step_s": step.step_s,
+        "memory_bytes_per_chip": step.memory.total_bytes if step.memory else None,
+    }
+
+
+def train(
+    model: str,
+    hardware: str,
+    *,
+    chips: int,
+    seq_len: int,
+    global_batch_tokens: float,
+    tp: int | None = None,
+    pp: int | None = None,
+    dp: int | None = None,
+    cp: int | None = None,
+    ep: int | None = None,
+    vp: int | None = None,
+    micro_batch: int | None = None,
+    recompute: str | None = None,
+    fsdp: bool | None = None,
+    precision: str = "bf16",
+    tokens: float | None = None,
+    usd_per_chip_hour: float | None = None,
+    overrides: dict[str, float] | None = None,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
+    """The training step of ``model`` on ``chips`` chips of ``hardware`` (the ``train``
+    command): the layout fields given are kept, the others searched (all given: that
+    layout is predicted), and the fastest layout that fits is returned with its step time,
+    tokens/s, MFU, HFU, memory per chip, the step's breakdown and the runners-up.
+
+    Intervals (``*_low``/``*_high``) come from the held-out residuals of published
+    training runs (validation.training_error_model). With ``tokens`` the run's wall clock,
+    chip-hours and cost follow (econ.training at the predicted MFU; the chip's TCO per
+    hour unless a price is given).
+    """
+    cat = catalog or builtin_catalog()
+    arch = _resolve_model(model, cat)
+    hw, _ = _resolve_hardware(hardware, cat)
+    if recompute is not None:
+        perf_training.parse_recompute(recompute)
+    sizes = dict(tp=tp, pp=pp, dp=dp, cp=cp, ep=ep, vp=vp, micro_batch=micro_batch)
+    for name, value in sizes.items():
+        if value is not None and value < 1:
+            raise SiliconomicsError(f"{name}: must be a positive integer, got {value}")
+    fixed: dict[str, Any] = {k: v for k, v in sizes.items() if v is not None}
+    if recompute is not None:
+        fixed["recompute"] = recompute
+    if fsdp is not None:
+        fixed["fsdp"] = fsdp
+    result = _searched_step(arch, hw, chips, seq_len, global_batch_tokens, precision, fixed)
+    step = result.best
+    out = step.as_dict()
+    out["hardware"] = hardware
+    validated = hw.calibration.training_gemm_efficiency is not None
+    interval = validation.training_error_model(cat).interval(
+        hw.chip.vendor, arch.moe is not None, validated
+    )
+    lo, hi = interval.bounds(step.tokens_per_s)
+    out.update(
+        tokens_per_s_low=lo,
+        tokens_per_s_high=hi,
+        mfu_low=step.mfu * interval.low_ratio,
+        mfu_high=step.mfu * interval.high_ratio,
+        step_s_low=step.step_s / interval.high_ratio,
+        step_s_high=step.step_s / interval.low_ratio,
+        interval=interval.as_dict(),
+        validated=validated,
+        searched=len(fixed) < 8,
+        layouts_tried=result.layouts_tried,
+        runners_up=[_runner_up(r) for r in result.runners_up],
+    )
+    if tokens is not None:
+        out["run"] = _training_run_cost(
+            cat, arch, hw, hardware, step, interval, tokens, usd_per_chip_hour, overrides
+        )
+    return out
+
+
+def _training_run_cost(
+    cat: Catalog,
+    arch: ModelArch,
+    hw: Hardware,
+    hardware: str,
+    step: perf_training.TrainStep,
+    interval: Any,
+    tokens: float,
+    usd_per_chip_hour: float | None,
+    overrides: dict[str, float] | None,
+) -> dict[str, Any]:
+    """Wall clock, chip-hours and cost of ``tokens`` at the step's MFU, with intervals."""
+    basis = "given"
+    if usd_per_chip_hour is None:
+        usd_per_chip_hour = econ_tco.tco(cat, hardware, overrides=overrides).total_usd_per_hour
+        basis = "tco"
+    run = training.training_run(
+        arch,
+        hw.chip,
+        tokens=tokens,
+        chips=step.chips,
+        mfu=min(step.mfu, 1.0),
+        seq_len=step.seq_len,
+        dtype=step.precision,
+        usd_per_chip_hour=usd_per_chip_hour,
+        price_basis=basis,
+    ).as_dict()
+    for key in ("wall_clock_s", "wall_clock_days", "chip_hours", "cost_usd"):
+        value = run[key]
+        if value is None:
+            continue
+        run[f"{key}_low"], run[f"{key}_high"] = interval.inverse(value)
+    return run

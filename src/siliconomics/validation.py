@@ -36,8 +36,10 @@ import yaml
 from siliconomics.catalog.dtypes import KVFormat, WeightFormat
 from siliconomics.catalog.loader import Catalog
 from siliconomics.errors import SiliconomicsError
+from siliconomics.perf import training as perf_training
 from siliconomics.perf.config import Parallelism, Precision, runs
 from siliconomics.perf.estimate import decode_step_s, prefill_s
+from siliconomics.perf.resolve import resolve_hardware
 from siliconomics.perf.search import Operating, best, search
 from siliconomics.perf.timing import Hardware
 from siliconomics.perf.uncertainty import ErrorModel, build_error_model
@@ -542,4 +544,157 @@ def error_model(catalog: Catalog, report: Report | None = None) -> ErrorModel:
         )
     em = build_error_model(residuals)
     _ERROR_MODELS[id(catalog)] = (catalog, em)
+    return em
+
+
+# --- issue 12: training throughput with stated and searched layouts -----------------
+
+TRAIN_TOKENS_METRIC = "tokens_per_s_per_chip"
+
+
+def load_training_rows(path: Path | None = None) -> list[dict[str, str]]:
+    path = path or data_dir() / "training_throughput.csv"
+    with path.open() as f:
+        return list(csv.DictReader(f))
+
+
+def _stated(row: dict[str, str]) -> dict[str, Any]:
+    """The layout fields a source states; blank ones are left to the search."""
+    fixed: dict[str, Any] = {}
+    for key in ("tp", "pp", "cp", "ep", "vp", "micro_batch"):
+        v = _num(row.get(key, ""))
+        if v is not None:
+            fixed[key] = int(v)
+    tp, pp, cp = fixed.get("tp", 1), fixed.get("pp", 1), fixed.get("cp", 1)
+    fixed["dp"] = int(row["chips"]) // (tp * pp * cp)
+    if (row.get("fsdp") or "").strip():
+        fixed["fsdp"] = row["fsdp"].strip() == "1"
+    return fixed
+
+
+def predict_training_row(
+    row: dict[str, str],
+    catalog: Catalog,
+    *,
+    searched: bool,
+    gemm_efficiency: float | None = None,
+) -> tuple[perf_training.TrainStep, str]:
+    """The step model's prediction for a published training run: with the source's stated
+    layout (micro-batch, interleaving and recomputation searched where not stated; a stated
+    layout the memory plan rejects is predicted anyway and says so), or with the whole
+    layout searched."""
+    model = catalog.model(row["model"])
+    hw, _ = resolve_hardware(row["hardware"], catalog)
+    hw = perf_training.training_hardware(hw, gemm_efficiency)
+    seq = int(row["seq_len"])
+    gbs = float(row["global_batch"]) * seq
+    dtype = perf_training.parse_precision(row["precision"])
+    chips = int(row["chips"])
+    if searched:
+        r = perf_training.search(
+            model, hw, chips, seq_len=seq, global_batch_tokens=gbs, precision=dtype
+        )
+        return r.best, "searched"
+    fixed = _stated(row)
+    try:
+        r = perf_training.search(
+            model, hw, chips, seq_len=seq, global_batch_tokens=gbs, precision=dtype, fixed=fixed
+        )
+        return r.best, "stated"
+    except SiliconomicsError:
+        layout = perf_training.TrainLayout(
+            tp=fixed.get("tp", 1),
+            pp=fixed.get("pp", 1),
+            dp=fixed["dp"],
+            cp=fixed.get("cp", 1),
+            ep=fixed.get("ep", 1),
+            vp=fixed.get("vp", 1),
+            micro_batch=fixed.get("micro_batch", 1),
+            fsdp=fixed.get("fsdp", False),
+        )
+        step = perf_training.predict(
+            model, hw, layout, seq_len=seq, global_batch_tokens=gbs, precision=dtype
+        )
+        return step, "stated; over the memory plan"
+
+
+def training_throughput_points(
+    catalog: Catalog, rows: list[dict[str, str]] | None = None, *, searched: bool = True
+) -> list[Point]:
+    """Each published training run twice: method ``training-stated`` (the source's layout)
+    and ``training-searched`` (the layout search's best). ``tokens_per_s_per_chip`` rows
+    compare tokens/s per chip; ``mfu`` rows (the Llama 3 paper) compare MFU against the
+    bf16 peak, both under this model's causal FLOP accounting."""
+    out = []
+    for row in rows if rows is not None else load_training_rows():
+        hw, _ = resolve_hardware(row["hardware"], catalog)
+        base: dict[str, Any] = dict(
+            id=row["id"],
+            benchmark="published-training-throughput",
+            model=row["model"],
+            hardware=hw.chip.id,
+            vendor=hw.chip.vendor,
+            chips=int(row["chips"]),
+            scenario="training",
+            metric=row["metric"],
+            measured=float(row["value"]),
+            source=row["source"],
+        )
+        for search_all in (False, True) if searched else (False,):
+            method = "training-searched" if search_all else "training-stated"
+            try:
+                step, how = predict_training_row(row, catalog, searched=search_all)
+            except SiliconomicsError as exc:
+                out.append(Point(**base, predicted=None, skipped=str(exc), method=method))
+                continue
+            value = step.mfu if row["metric"] == "mfu" else step.tokens_per_s_per_chip
+            cfg = f"{how}: {step.layout.describe()} {step.precision}"
+            out.append(Point(**base, predicted=value, config=cfg, method=method))
+    return out
+
+
+def p90(points: list[Point]) -> float:
+    """90th percentile of |error| (nearest rank)."""
+    errs = sorted(abs(p.error) for p in points if p.error is not None)
+    return errs[min(len(errs) - 1, math.ceil(0.9 * len(errs)) - 1)]
+
+
+def training_summary(points: list[Point]) -> dict[str, dict[str, float]]:
+    """Median and p90 |error| of the training predictions by method, and by vendor chip
+    and model kind for the stated layouts. Nothing is fitted to these rows (the step model
+    uses the inference calibration), so every row is held out."""
+    out: dict[str, dict[str, float]] = {}
+    groups: dict[str, list[Point]] = defaultdict(list)
+    for p in points:
+        if p.error is None or not p.method.startswith("training-"):
+            continue
+        groups[p.method].append(p)
+        if p.method == "training-stated":
+            groups[f"stated {p.hardware}"].append(p)
+            groups[f"stated {p.source}"].append(p)
+    for name, ps in sorted(groups.items()):
+        out[name] = {"median_abs_error": mape(ps), "p90_abs_error": p90(ps), "points": len(ps)}
+    return out
+
+
+_TRAIN_ERRORS: dict[int, tuple[Catalog, ErrorModel]] = {}
+
+
+def training_error_model(catalog: Catalog) -> ErrorModel:
+    """Intervals of training throughput from the held-out stated-layout residuals
+    (rows hashing odd; the training GEMM efficiency is fitted on the even half), per vendor
+    and dense/MoE (perf.uncertainty). Computed once per catalog and kept."""
+    hit = _TRAIN_ERRORS.get(id(catalog))
+    if hit is not None and hit[0] is catalog:
+        return hit[1]
+    residuals = []
+    for p in training_throughput_points(catalog, searched=False):
+        if p.method != "training-stated" or is_train(p.id) or not p.predicted:
+            continue
+        model = catalog.models.get(p.model)
+        residuals.append(
+            (p.vendor, bool(model and model.moe is not None), math.log(p.measured / p.predicted))
+        )
+    em = build_error_model(residuals)
+    _TRAIN_ERRORS[id(catalog)] = (catalog, em)
     return em

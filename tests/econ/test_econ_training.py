@@ -25,13 +25,14 @@ def report(name, expected, actual):
 
 def test_dense_and_attention_terms_by_hand():
     m = CAT.models["llama-3.1-8b"]
-    f = training_flops(m, 1e9, seq_len=4096)
+    full = training_flops(m, 1e9, seq_len=4096, causal=False)
     n = param_counts(m).active(m)
-    assert f.dense_flops == pytest.approx(6 * n * 1e9)
+    assert full.dense_flops == pytest.approx(6 * n * 1e9)
     # 12 * L * h * s per token: 32 layers, h = 32 heads * 128 = 4096.
-    assert f.attention_flops == pytest.approx(12 * 32 * 4096 * 4096 * 1e9)
-    causal = training_flops(m, 1e9, seq_len=4096, causal=True)
-    assert causal.attention_flops == pytest.approx(f.attention_flops / 2)
+    assert full.attention_flops == pytest.approx(12 * 32 * 4096 * 4096 * 1e9)
+    # The default is causal: 6 * L * h * s.
+    causal = training_flops(m, 1e9, seq_len=4096)
+    assert causal.attention_flops == pytest.approx(6 * 32 * 4096 * 4096 * 1e9)
 
 
 def test_mla_uses_its_own_head_dims():

@@ -377,6 +377,8 @@ class _Builder:
         prov = {}
         values = {}
         for name, q in f.parameters:
+            if q is None:
+                continue
             prov[name] = self.prov(q, path, f"parameters.{name}")
             values[name] = q.value
         return Calibration(

@@ -237,6 +237,8 @@ class CalibrationParams(Strict):
     moe_load_imbalance: bounded(1.0, 4.0)  # type: ignore[valid-type]
     memory_reserve_fraction: bounded(0.0, 0.5)  # type: ignore[valid-type]
     max_batch_sequences: counted(1, 1_000_000)  # type: ignore[valid-type]
+    # Large-GEMM efficiency of training steps (perf.training); the inference value when absent.
+    training_gemm_efficiency: Fraction | None = None  # type: ignore[valid-type]
 
 
 class CalibrationFile(Strict):

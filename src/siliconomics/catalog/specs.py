@@ -276,6 +276,8 @@ class Calibration:
     memory_reserve_fraction: float
     max_batch_sequences: float
     provenance: Mapping[str, Provenance] = field(default_factory=dict)
+    #: Large-GEMM efficiency of training steps (perf.training); None: use gemm_efficiency.
+    training_gemm_efficiency: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "method", CalibrationMethod(self.method))

@@ -24,6 +24,7 @@ from siliconomics.cli.common import (
     interval_text,
     out,
     overrides,
+    par_text,
     si,
     user_errors,
     validated_mark,
@@ -263,7 +264,10 @@ def train_cost(
     hardware: Annotated[str, typer.Option(help="Accelerator or system id")],
     tokens: Annotated[float, typer.Option(help="Training tokens")],
     chips: Annotated[int, typer.Option(help="Chips in the cluster")],
-    mfu: Annotated[float, typer.Option(help="Model FLOPs utilisation, 0-1")],
+    mfu: Annotated[
+        float | None,
+        typer.Option(help="Model FLOPs utilisation, 0-1 (default: predicted by the step model)"),
+    ] = None,
     seq_len: Annotated[int, typer.Option(help="Training sequence length")] = 8192,
     dtype: Annotated[str, typer.Option(help="Compute dtype whose peak MFU refers to")] = "bf16",
     usd_per_chip_hour: Annotated[
@@ -289,8 +293,11 @@ def train_cost(
     if as_json:
         emit_json(r)
         return
+    how = f"MFU {r['mfu']:.1%} ({r['mfu_source']}"
+    how += f", {par_text(r['layout'])})" if r.get("layout") else ")"
     out.print(
-        f"{r['model']} on {r['chips']} x {r['accelerator']}: {r['total_flops']:.3g} FLOPs, "
+        f"{r['model']} on {r['chips']} x {r['accelerator']}, {how}: "
+        f"{r['total_flops']:.3g} FLOPs, "
         f"{r['chip_hours'] / 1e6:.3g} M chip-hours, {r['wall_clock_days']:.1f} days, "
         f"${r['cost_usd'] / 1e6:,.1f} M at ${r['usd_per_chip_hour']:.2f}/chip-hour "
         f"({r['price_basis']})"

@@ -7,7 +7,9 @@ respect to the activations and with respect to the weights, each one multiply-ad
 weight), so a training step costs 6 FLOPs per parameter per token: ``6·N·D`` for D tokens
 (Kaplan et al. 2020, arXiv:2001.08361 §2.1). For a mixture of experts N is the *active*
 parameter count: the routed experts a token visits (k of E), the shared ones, attention,
-router and LM head (perf.workload.ParamCounts.active; the embedding lookup is free).
+router and LM head (perf.training.matmul_params_per_token: the head counts even when its
+matrix is tied to the embedding, since it is still a V x h matmul per token; the embedding
+lookup itself is free). Omitting the tied head undercounts MPT-125m by 32%.
 
 Attention adds work that no parameter counts: a token at a sequence of s keys computes
 its scores ``q·K^T`` (2·s·d_qk FLOPs per head) and mixes the values ``softmax·V``
@@ -16,8 +18,9 @@ d_qk = d_v = head_dim and h = H·head_dim that is 4·s·h, and training (x3) giv
 
     attention FLOPs per token = 12 · L · h · s      (PaLM, arXiv:2204.02311 App. B)
 
-The default counts every key (no causal halving), the convention under which MFU is
-usually reported; ``causal=True`` halves it. Windowed layers use min(s, window); MLA uses
+The default is causal: a token at position p attends to p keys, s/2 on average, which
+halves the term (6·L·h·s), as NVIDIA's NeMo/Megatron-Bridge accounting does;
+``causal=False`` counts every key (PaLM's convention). Windowed layers use min(s, window); MLA uses
 its own d_qk (nope + rope) and d_v.
 
 **Time and cost.** On C chips of dense peak P at model FLOPs utilisation MFU::
@@ -47,25 +50,22 @@ from siliconomics.catalog.dtypes import DType
 from siliconomics.catalog.specs import Accelerator, ModelArch
 from siliconomics.econ.cost import PricedPoint
 from siliconomics.errors import SiliconomicsError
-from siliconomics.perf.workload import param_counts
+from siliconomics.perf.training import (
+    attention_forward_flops_per_token,
+    matmul_params_per_token,
+)
+
+__all__ = [
+    "SyntheticLoop",
+    "TrainingFlops",
+    "TrainingRun",
+    "attention_forward_flops_per_token",
+    "synthetic_loop",
+    "training_flops",
+    "training_run",
+]
 
 SECONDS_PER_HOUR = 3600.0
-
-
-def _attention_dims(model: ModelArch) -> tuple[int, int]:
-    """(d_qk, d_v) per head."""
-    if model.mla is not None:
-        return model.mla.qk_nope_head_dim + model.mla.qk_rope_head_dim, model.mla.v_head_dim
-    return model.head_dim, model.head_dim
-
-
-def attention_forward_flops_per_token(model: ModelArch, keys: float) -> float:
-    """Forward attention FLOPs of one token attending to ``keys`` keys in every layer."""
-    d_qk, d_v = _attention_dims(model)
-    per_key_layer = 2.0 * model.num_attention_heads * (d_qk + d_v)
-    full = model.full_attention_layers * keys
-    windowed = model.windowed_layers * min(keys, model.window_tokens or keys)
-    return per_key_layer * (full + windowed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,14 +90,17 @@ class TrainingFlops:
 
 
 def training_flops(
-    model: ModelArch, tokens: float, *, seq_len: int = 8192, causal: bool = False
+    model: ModelArch, tokens: float, *, seq_len: int = 8192, causal: bool = True
 ) -> TrainingFlops:
-    """6·N_active·D plus the attention term 3 x forward attention (12·L·h·s per token)."""
+    """6·N·D plus the attention term 3 x forward attention: 6·L·h·s per token causal (the
+    default, NVIDIA's and the step model's convention), 12·L·h·s with ``causal=False``.
+    N counts every matmul weight a token touches, the LM head included when it is tied to
+    the embedding (perf.training.matmul_params_per_token)."""
     if not tokens > 0:
         raise SiliconomicsError(f"tokens: must be > 0, got {tokens}")
     if not isinstance(seq_len, int) or seq_len < 1:
         raise SiliconomicsError(f"seq_len: must be a positive integer, got {seq_len!r}")
-    n = param_counts(model).active(model)
+    n = matmul_params_per_token(model)
     keys = seq_len / 2.0 if causal else float(seq_len)
     attn = 3.0 * attention_forward_flops_per_token(model, keys) * tokens
     return TrainingFlops(model.id, n, tokens, seq_len, causal, 6.0 * n * tokens, attn)
@@ -293,7 +296,7 @@ def synthetic_loop(
             raise SiliconomicsError(f"{name}: must be a positive integer, got {v!r}")
     if not 0 < keep_fraction <= 1:
         raise SiliconomicsError(f"keep_fraction: must be in (0, 1], got {keep_fraction}")
-    n = param_counts(model).active(model)
+    n = matmul_params_per_token(model)
     i, g, k = prompt_tokens, sample_tokens, samples_per_prompt
     samples = prompts * k
     # Mean keys: prompt tokens see (I+1)/2 on average; a generated token after I + G/2.
@@ -303,7 +306,7 @@ def synthetic_loop(
     gen += (2.0 * n + attention_forward_flops_per_token(model, i + g / 2)) * samples * g
     ver = 0.0
     if verifier is not None:
-        nv = param_counts(verifier).active(verifier)
+        nv = matmul_params_per_token(verifier)
         per = 2.0 * nv * (i + g) + attention_forward_flops_per_token(verifier, (i + g) / 2) * (
             i + g
         )
