@@ -414,10 +414,16 @@ def simulate_latency_row(row: dict[str, str], catalog: Catalog) -> tuple[float |
 
 
 def run(
-    catalog: Catalog, rows: list[dict[str, str]] | None = None, *, simulate: bool = True
+    catalog: Catalog,
+    rows: list[dict[str, str]] | None = None,
+    *,
+    simulate: bool = True,
+    training: bool = True,
 ) -> Report:
     """Predict every row analytically; with ``simulate`` also run the serving simulator on
-    the MLPerf throughput rows (method "simulated", summarised separately)."""
+    the MLPerf throughput rows (method "simulated", summarised separately); with
+    ``training`` also the published training runs (chip-hours at a published MFU, and
+    training throughput with the stated and the searched layout)."""
     workloads = load_workloads()
     points = []
     for row in rows if rows is not None else load_rows():
@@ -456,10 +462,13 @@ def run(
             points.append(
                 Point(**base, predicted=value, config=config, skipped=skipped, method="simulated")
             )
-    if rows is None:
+    if rows is None and training:
         points += training_points(catalog)
+        points += training_throughput_points(catalog)
     report = Report(points)
     report.summaries = summarise(points)
+    if rows is None and training:
+        report.summaries["training_throughput"] = training_summary(points, catalog)
     return report
 
 
@@ -533,7 +542,7 @@ def error_model(catalog: Catalog, report: Report | None = None) -> ErrorModel:
     hit = _ERROR_MODELS.get(id(catalog))
     if hit is not None and hit[0] is catalog:
         return hit[1]
-    report = report or run(catalog, simulate=False)
+    report = report or run(catalog, simulate=False, training=False)
     residuals = []
     for p in report.scored(THROUGHPUT):
         if p.method != "analytic" or is_train(p.id) or not p.predicted:
@@ -659,17 +668,28 @@ def p90(points: list[Point]) -> float:
     return errs[min(len(errs) - 1, math.ceil(0.9 * len(errs)) - 1)]
 
 
-def training_summary(points: list[Point]) -> dict[str, dict[str, float]]:
-    """Median and p90 |error| of the training predictions by method, and by vendor chip
-    and model kind for the stated layouts. Nothing is fitted to these rows (the step model
-    uses the inference calibration), so every row is held out."""
+def training_summary(
+    points: list[Point], catalog: Catalog | None = None
+) -> dict[str, dict[str, float]]:
+    """Median and p90 |error| of the training predictions by method (stated / searched
+    layout), on every row and on the held-out half (ids hashing odd: the training GEMM
+    efficiency is fitted on the even half, benchmarks/calibrate_training.py), split by
+    dense and MoE models when a catalog is given, and by chip and source."""
     out: dict[str, dict[str, float]] = {}
     groups: dict[str, list[Point]] = defaultdict(list)
     for p in points:
         if p.error is None or not p.method.startswith("training-"):
             continue
-        groups[p.method].append(p)
-        if p.method == "training-stated":
+        method = p.method.removeprefix("training-")
+        held = not is_train(p.id)
+        kinds = [""]
+        if catalog is not None and p.model in catalog.models:
+            kinds.append(" moe" if catalog.models[p.model].moe is not None else " dense")
+        for kind in kinds:
+            groups[f"{method}{kind}"].append(p)
+            if held:
+                groups[f"{method}{kind} held-out"].append(p)
+        if method == "stated":
             groups[f"stated {p.hardware}"].append(p)
             groups[f"stated {p.source}"].append(p)
     for name, ps in sorted(groups.items()):

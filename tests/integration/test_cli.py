@@ -261,8 +261,15 @@ def test_validate_without_simulation_is_fast_and_complete():
     r = run("validate", "--no-simulate", "--json")
     assert r.exit_code == 0, r.output
     d = json.loads(r.output)
-    assert {p["method"] for p in d["points"]} == {"analytic", "training"}
+    assert {p["method"] for p in d["points"]} == {
+        "analytic",
+        "training",
+        "training-stated",
+        "training-searched",
+    }
     assert d["summary"]["training"]["chip_hours"]["points"] == 1
+    stated = d["summary"]["training_throughput"]["stated"]
+    assert stated["points"] == sum(1 for p in d["points"] if p["method"] == "training-stated")
 
 
 def test_estimate_accepts_hardware_yaml(tmp_path):
@@ -327,3 +334,112 @@ def test_cost_at_rental_prices_by_hand():
         assert row["usd_per_million_output_tokens"] == pytest.approx(expected, rel=1e-12)
     # TPU v6e on-demand list prices (SA03, 2025-03-03): 2.70 / 2.97 / 3.24 by region; median 2.97.
     assert rows["google-tpu-v6e"]["usd_per_chip_hour"] == pytest.approx(2.97)
+
+
+# --- issue 12: train --------------------------------------------------------------------
+
+TRAIN = [
+    "train",
+    "--model",
+    "llama-3.1-70b",
+    "--hardware",
+    "nvidia-h100-sxm",
+    "--chips",
+    "64",
+    "--seq-len",
+    "8192",
+    "--global-batch-tokens",
+    "1048576",
+    "--precision",
+    "fp8",
+]
+
+
+def test_train_stated_layout_json():
+    r = run(
+        *TRAIN,
+        *("--tp", "4", "--pp", "8", "--dp", "2", "--cp", "1", "--ep", "1", "--vp", "5"),
+        *("--micro-batch", "1", "--recompute", "none", "--no-fsdp", "--json"),
+    )
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert d["layout"] == {
+        "tp": 4,
+        "pp": 8,
+        "dp": 2,
+        "cp": 1,
+        "ep": 1,
+        "vp": 5,
+        "micro_batch": 1,
+        "recompute": "none",
+        "fsdp": False,
+    }
+    assert d["searched"] is False
+    # 128 sequences over dp 2 at one per micro-batch: 64 micro-batches per step.
+    assert d["microbatches"] == 64
+    assert d["tokens_per_s"] == pytest.approx(1048576 / d["step_s"])
+    assert d["mfu"] == pytest.approx(
+        d["model_flops_per_token"] * d["tokens_per_s"] / 64 / 1978.9e12
+    )
+    assert d["tokens_per_s_low"] <= d["tokens_per_s"] <= d["tokens_per_s_high"]
+    assert d["memory_bytes_per_chip"] == pytest.approx(d["memory_bytes"]["total"])
+    # Published 1,602 tokens/s/GPU (MBRIDGE-PERF-2511): within 10%.
+    assert d["tokens_per_s_per_chip"] == pytest.approx(1602, rel=0.10)
+
+
+def test_train_search_with_cost_and_runners_up():
+    r = run(*TRAIN, "--tokens", "1e12", "--usd-per-chip-hour", "2", "--json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert d["searched"] is True
+    assert len(d["runners_up"]) == 4
+    assert all(x["tokens_per_s"] <= d["tokens_per_s"] for x in d["runners_up"])
+    run_ = d["run"]
+    # chip-hours = FLOPs / (peak x MFU) / 3600 at the predicted MFU; cost at $2/chip-hour.
+    assert run_["chip_hours"] == pytest.approx(run_["total_flops"] / (1978.9e12 * d["mfu"]) / 3600)
+    assert run_["cost_usd"] == pytest.approx(2 * run_["chip_hours"])
+    assert run_["cost_usd_low"] <= run_["cost_usd"] <= run_["cost_usd_high"]
+    table = run(*TRAIN)
+    assert table.exit_code == 0, table.output
+    assert "runners-up" in table.output
+
+
+def test_train_405b_on_one_h100_does_not_fit():
+    r = run(
+        "train",
+        *("--model", "llama-3.1-405b", "--hardware", "nvidia-h100-sxm", "--chips", "1"),
+        *("--seq-len", "8192", "--global-batch-tokens", "16777216"),
+    )
+    assert r.exit_code == 2
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1
+    assert "does not fit" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("extra", "msg"),
+    [
+        (["--recompute", "some"], "recompute: unknown value 'some'"),
+        (["--precision", "fp16"], "precision: unknown value 'fp16'"),
+        (["--tp", "3"], "no layout"),
+        (["--tp", "0"], "tp: must be a positive integer"),
+    ],
+)
+def test_train_bad_input(extra, msg):
+    r = run(*TRAIN, *extra)
+    assert r.exit_code == 2
+    assert msg in r.output
+    assert len(r.output.strip().splitlines()) == 1
+
+
+def test_train_cost_without_mfu_uses_the_step_model():
+    r = run(
+        "train-cost",
+        *("--model", "llama-3.1-8b", "--hardware", "nvidia-h100-sxm", "--tokens", "1e12"),
+        *("--chips", "1024", "--json"),
+    )
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert d["mfu_source"] == "predicted"
+    assert 0.2 < d["mfu"] < 0.7
+    assert d["chip_hours"] == pytest.approx(d["total_flops"] / (989.4e12 * d["mfu"]) / 3600)
