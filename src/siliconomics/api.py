@@ -1212,8 +1212,11 @@ def _training_run_cost(
     """Wall clock, chip-hours and cost of ``tokens`` at the step's MFU, with intervals."""
     basis = "given"
     if usd_per_chip_hour is None:
-        usd_per_chip_hour = econ_tco.tco(cat, hardware, overrides=overrides).total_usd_per_hour
-        basis = "tco"
+        try:
+            usd_per_chip_hour = econ_tco.tco(cat, hardware, overrides=overrides).total_usd_per_hour
+            basis = "tco"
+        except SiliconomicsError as exc:  # no sourced price or power: time only, no cost
+            basis = f"none ({exc})"
     run = training.training_run(
         arch,
         hw.chip,

@@ -134,7 +134,13 @@ def train(
                 run["chip_hours_high"] / 1e6,
                 "{:,.3g}",
             )
-            + " M chip-hours, $"
+            + " M chip-hours"
+        )
+        if run["cost_usd"] is None:
+            out.print(f"cost: {run['price_basis']}", markup=False, highlight=False)
+            return
+        out.print(
+            "cost: $"
             + interval_text(
                 run["cost_usd"] / 1e6,
                 run["cost_usd_low"] / 1e6,

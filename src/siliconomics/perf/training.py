@@ -676,7 +676,8 @@ def training_hardware(hw: Hardware, gemm_efficiency: float | None = None) -> Har
     value = gemm_efficiency or hw.calibration.training_gemm_efficiency
     if value is None:
         return hw
-    return replace(hw, calibration=replace(hw.calibration, gemm_efficiency=value))
+    cal = replace(hw.calibration, gemm_efficiency=value, training_gemm_efficiency=value)
+    return replace(hw, calibration=cal)
 
 
 def _step_from(job: _Job, layout: TrainLayout, r: dict[str, np.ndarray], i: int) -> TrainStep:
@@ -820,6 +821,7 @@ def search(
     mbs = [fixed["micro_batch"]] if "micro_batch" in fixed else list(MICRO_BATCHES)
     found: list[tuple[float, _Structure, int, int, int, dict[str, np.ndarray], int]] = []
     smallest: tuple[float, str] | None = None
+    reason = ""
     tried = 0
     for st in structures(model, hw, chips, seq_len):
         if any(getattr(st, k) != v for k, v in fixed.items() if k in _Structure.__slots__):
@@ -834,7 +836,11 @@ def search(
             continue
         grid = np.array(np.meshgrid(mb_ok, vps, rcs, indexing="ij")).reshape(3, -1)
         mb, vp, rc = grid[0].astype(float), grid[1].astype(float), grid[2].astype(int)
-        r = _evaluate(job, st, mb, vp, rc)
+        try:
+            r = _evaluate(job, st, mb, vp, rc)
+        except SiliconomicsError as exc:  # e.g. no sourced scale-out bandwidth
+            reason = str(exc)
+            continue
         tried += mb.size
         tps = job.global_batch_tokens / r["step_s"]
         ok = r["total"] <= r["capacity"]
@@ -845,6 +851,8 @@ def search(
             found.append((float(tps[i]), st, int(mb[i]), int(vp[i]), int(rc[i]), r, int(i)))
     if not found:
         cap = hw.chip.require_memory()[0]
+        if smallest is None and reason:
+            raise SiliconomicsError(reason)
         if smallest is None:
             raise DoesNotFit(
                 f"chips: no layout of {model.id} on {chips} x {hw.chip.id} suits seq_len "
