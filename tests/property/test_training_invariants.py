@@ -1,6 +1,7 @@
 """Hypothesis invariants of the training step model (issue 12)."""
 
 from dataclasses import replace
+from itertools import pairwise
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -59,7 +60,7 @@ def test_larger_pp_never_lowers_bubble_fraction(model, chip, tp, seq, mb):
         for pp in (1, 2, 4, 8)
     ]
     assert fractions[0] == 0.0
-    assert all(a <= b + 1e-12 for a, b in zip(fractions, fractions[1:], strict=False))
+    assert all(a <= b + 1e-12 for a, b in pairwise(fractions))
 
 
 @SETTINGS
