@@ -24,6 +24,7 @@ from siliconomics.econ import margin as econ_margin
 from siliconomics.econ import reasoning as econ_reasoning
 from siliconomics.econ import rental as econ_rental
 from siliconomics.econ import returns as econ_returns
+from siliconomics.econ import rl as econ_rl
 from siliconomics.econ import tco as econ_tco
 from siliconomics.econ.assumptions import default_assumptions
 from siliconomics.errors import SiliconomicsError, unknown
@@ -67,6 +68,7 @@ __all__ = [
     "rental_cost",
     "resolve_hardware",
     "resolve_model",
+    "rl_cost",
     "simulate",
     "synthetic_data",
     "tco",
@@ -1234,3 +1236,170 @@ def _training_run_cost(
             continue
         run[f"{key}_low"], run[f"{key}_high"] = interval.inverse(value)
     return run
+
+
+def _rl_inputs(
+    cat: Catalog,
+    arch: ModelArch,
+    hw: Hardware,
+    hardware: str,
+    *,
+    chips: int,
+    mode: econ_rl.RlMode,
+    gen_chips: int | None,
+    prompts: int,
+    samples: int,
+    prompt_tokens: int,
+    rollout_tokens: int,
+    reward: ModelArch | None,
+    reference: bool,
+    precision: str,
+) -> tuple[econ_rl.RlInputs, dict[str, Any]]:
+    """The performance figures of one RL step from the serving engine (generation) and
+    the training step model (update, forward passes), as econ.rl documents."""
+    if not isinstance(chips, int) or chips < 1:
+        raise SiliconomicsError(f"chips: must be a positive integer, got {chips!r}")
+    if mode is econ_rl.RlMode.SPLIT:
+        gen_chips = gen_chips if gen_chips is not None else chips // 2
+        if not 0 < gen_chips < chips:
+            raise SiliconomicsError(
+                f"gen_chips: split pools need 0 < gen_chips < chips ({chips}), got {gen_chips}"
+            )
+        train_chips = chips - gen_chips
+    else:
+        gen_chips, train_chips = chips, chips
+    op = econ_cost.operating(
+        cat,
+        arch,
+        hardware,
+        question(input_len=prompt_tokens, output_len=rollout_tokens),
+        validation.error_model(cat),
+    )
+    seq = prompt_tokens + rollout_tokens
+    update = _searched_step(
+        arch, hw, train_chips, seq, float(prompts * samples * seq), precision, {}
+    ).best
+    t_interval = validation.training_error_model(cat).interval(
+        hw.chip.vendor, arch.moe is not None, hw.calibration.training_gemm_efficiency is not None
+    )
+    reward_s = 0.0
+    if reward is not None:
+        flops = perf_training.model_flops_per_token(reward, seq) / 3.0 * prompts * samples * seq
+        pool = gen_chips if mode is econ_rl.RlMode.SPLIT else chips
+        reward_s = flops / (pool * update.peak_flop_per_s_per_chip * update.mfu)
+    replica = op.chips
+    shard = 2.0 * param_counts(arch).total(arch) / replica
+    span = replica if mode is econ_rl.RlMode.SHARED else hw.scale_up_domain_chips + 1
+    sync_s = shard / (hw.link_bandwidth(span) * hw.calibration.collective_bandwidth_efficiency)
+    x = econ_rl.RlInputs(
+        prompts=prompts,
+        samples_per_prompt=samples,
+        prompt_tokens=prompt_tokens,
+        rollout_tokens=rollout_tokens,
+        gen_tokens_per_s_per_chip=op.output_tokens_per_s_per_chip,
+        gen_low_ratio=op.interval.low_ratio,
+        gen_high_ratio=op.interval.high_ratio,
+        update_s=update.step_s,
+        train_low_ratio=t_interval.low_ratio,
+        train_high_ratio=t_interval.high_ratio,
+        logprob_forwards=2 if reference else 1,
+        reward_forward_s=reward_s,
+        sync_s=sync_s,
+        mode=mode,
+        gen_chips=gen_chips,
+        train_chips=train_chips,
+    )
+    detail = {
+        "generation": op.as_dict() if hasattr(op, "as_dict") else {},
+        "update_layout": update.layout.as_dict(),
+        "update_mfu": update.mfu,
+        "validated": op.validated and t_interval.validated,
+    }
+    return x, detail
+
+
+def rl_cost(
+    model: str,
+    hardware: str,
+    *,
+    chips: int,
+    prompts_per_step: int,
+    samples_per_prompt: int,
+    prompt_tokens: int,
+    rollout_tokens: int,
+    steps: int = 1,
+    mode: str = "shared",
+    gen_chips: int | None = None,
+    reward_model: str | None = None,
+    reference: bool = True,
+    precision: str = "bf16",
+    usd_per_chip_hour: float | None = None,
+    overrides: dict[str, float] | None = None,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
+    """Time, chip-hours and cost of ``steps`` RL steps and their split between inference
+    (rollouts, reward and log-probability passes) and training (the policy update), on
+    one shared cluster or split pools (econ.rl). ``sensitivity`` shows how the inference
+    share moves with rollout length (x0.5, x2) and samples per prompt (x0.5, x2)."""
+    cat = catalog or builtin_catalog()
+    arch = _resolve_model(model, cat)
+    hw, _ = _resolve_hardware(hardware, cat)
+    rl_mode = econ_rl.parse_mode(mode)
+    reward = _resolve_model(reward_model, cat) if reward_model else None
+    basis = "given"
+    if usd_per_chip_hour is None:
+        try:
+            usd_per_chip_hour = econ_tco.tco(cat, hardware, overrides=overrides).total_usd_per_hour
+            basis = "tco"
+        except SiliconomicsError as exc:
+            basis = f"none ({exc})"
+
+    def loop(samples: int, rollout: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        x, detail = _rl_inputs(
+            cat,
+            arch,
+            hw,
+            hardware,
+            chips=chips,
+            mode=rl_mode,
+            gen_chips=gen_chips,
+            prompts=prompts_per_step,
+            samples=samples,
+            prompt_tokens=prompt_tokens,
+            rollout_tokens=rollout,
+            reward=reward,
+            reference=reference,
+            precision=precision,
+        )
+        r = econ_rl.rl_loop(
+            arch.id, x, steps=steps, usd_per_chip_hour=usd_per_chip_hour, price_basis=basis
+        )
+        return r.as_dict(), detail
+
+    out, detail = loop(samples_per_prompt, rollout_tokens)
+    out.update(detail)
+    out["hardware"] = hardware
+    sens: list[dict[str, Any]] = []
+    for label, k, g in (
+        ("rollout x0.5", samples_per_prompt, max(rollout_tokens // 2, 1)),
+        ("rollout x2", samples_per_prompt, rollout_tokens * 2),
+        ("samples x0.5", max(samples_per_prompt // 2, 1), rollout_tokens),
+        ("samples x2", samples_per_prompt * 2, rollout_tokens),
+    ):
+        try:
+            r, _ = loop(k, g)
+        except SiliconomicsError as exc:
+            sens.append({"case": label, "skipped": str(exc)})
+            continue
+        sens.append(
+            {
+                "case": label,
+                "samples_per_prompt": k,
+                "rollout_tokens": g,
+                "step_s": r["step_s"],
+                "inference_share": r["inference_share"],
+                "cost_usd": r.get("cost_usd"),
+            }
+        )
+    out["sensitivity"] = sens
+    return out

@@ -443,3 +443,27 @@ def test_train_cost_without_mfu_uses_the_step_model():
     assert d["mfu_source"] == "predicted"
     assert 0.2 < d["mfu"] < 0.7
     assert d["chip_hours"] == pytest.approx(d["total_flops"] / (989.4e12 * d["mfu"]) / 3600)
+
+
+def test_rl_cost_splits_inference_and_training():
+    args = [
+        "rl-cost",
+        *("--model", "llama-3.1-8b", "--hardware", "nvidia-hgx-h100", "--chips", "16"),
+        *("--prompts-per-step", "64", "--samples-per-prompt", "8"),
+        *("--prompt-tokens", "256", "--rollout-tokens", "2048", "--steps", "10"),
+    ]
+    r = run(*args, "--json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    cs = d["chip_s_per_step"]
+    forward = cs["generation"] + cs["reward"] + cs["logprob"]
+    assert d["inference_share"] == pytest.approx(forward / sum(cs.values()))
+    assert d["training_share"] == pytest.approx(cs["update"] / sum(cs.values()))
+    stages = d["stage_s"]
+    assert d["step_s"] == pytest.approx(sum(stages.values()))
+    assert d["cost_usd"] == pytest.approx(d["chip_hours"] * d["usd_per_chip_hour"])
+    cases = {s["case"]: s for s in d["sensitivity"]}
+    assert cases["rollout x2"]["inference_share"] > d["inference_share"]
+    bad = run(*args, "--mode", "both")
+    assert bad.exit_code == 2
+    assert "mode: unknown value 'both'" in bad.output

@@ -1,4 +1,4 @@
-"""Training commands: train (the step model and the layout search)."""
+"""Training commands: train (the step model and the layout search), rl-cost."""
 
 from __future__ import annotations
 
@@ -149,3 +149,85 @@ def train(
             )
             + f" M at ${run['usd_per_chip_hour']:.2f}/chip-hour ({run['price_basis']})"
         )
+
+
+@app.command("rl-cost")
+@user_errors
+def rl_cost(
+    model: Annotated[str, typer.Option(help="Policy model: catalog id or config.json")],
+    hardware: Annotated[str, typer.Option(help="Accelerator or system id")],
+    chips: Annotated[int, typer.Option(help="Chips in the cluster (both pools)")],
+    prompts_per_step: Annotated[int, typer.Option(help="Prompts per RL step")],
+    samples_per_prompt: Annotated[int, typer.Option(help="Rollouts per prompt")],
+    prompt_tokens: Annotated[int, typer.Option(help="Tokens per prompt")],
+    rollout_tokens: Annotated[int, typer.Option(help="Tokens per rollout (reasoning length)")],
+    steps: Annotated[int, typer.Option(help="RL steps")] = 1,
+    mode: Annotated[str, typer.Option(help="shared (colocated) | split (two pools)")] = "shared",
+    gen_chips: Annotated[
+        int | None, typer.Option(help="Generation pool in split mode (default: half)")
+    ] = None,
+    reward_model: Annotated[
+        str | None, typer.Option(help="Reward model id (default: a rule-based verifier)")
+    ] = None,
+    reference: Annotated[
+        bool, typer.Option("--reference/--no-reference", help="KL to a reference model")
+    ] = True,
+    precision: Annotated[str, typer.Option(help="Update GEMM format: bf16|fp8|fp4")] = "bf16",
+    usd_per_chip_hour: Annotated[
+        float | None, typer.Option(help="Price per chip-hour (default: TCO)")
+    ] = None,
+    set_: SetOpt = None,
+    as_json: JsonOpt = False,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Cost of an RL loop and its split between inference (rollouts, reward, log-probs)
+    and training (the policy update), shared cluster or split pools."""
+    r = api.rl_cost(
+        model,
+        hardware,
+        chips=chips,
+        prompts_per_step=prompts_per_step,
+        samples_per_prompt=samples_per_prompt,
+        prompt_tokens=prompt_tokens,
+        rollout_tokens=rollout_tokens,
+        steps=steps,
+        mode=mode,
+        gen_chips=gen_chips,
+        reward_model=reward_model,
+        reference=reference,
+        precision=precision,
+        usd_per_chip_hour=usd_per_chip_hour,
+        overrides=overrides(set_),
+        catalog=api.get_catalog(catalog),
+    )
+    if as_json:
+        emit_json(r)
+        return
+    mark = "" if r["validated"] else " (unvalidated)"
+    t = Table(
+        title=f"RL step: {r['model']} on {r['chips']} x {hardware}{mark}, {r['mode']}",
+        title_justify="left",
+    )
+    for col in ("stage", "time", "chip-seconds", "share"):
+        t.add_column(col, justify="left" if col == "stage" else "right")
+    total = sum(r["chip_s_per_step"].values())
+    for stage, cs in r["chip_s_per_step"].items():
+        t.add_row(stage, si(r["stage_s"].get(stage), "s"), f"{cs:,.0f}", f"{cs / total:.1%}")
+    out.print(t)
+    out.print(
+        "step "
+        + interval_text(r["step_s"], r["step_s_low"], r["step_s_high"], "{:,.0f} s")
+        + f"; inference {r['inference_share']:.0%}, training {r['training_share']:.0%} of "
+        "chip time"
+    )
+    cost = r.get("cost_usd")
+    if cost is not None:
+        out.print(
+            f"{r['steps']} steps: "
+            + interval_text(cost, r["cost_usd_low"], r["cost_usd_high"], "${:,.0f}")
+            + f" at ${r['usd_per_chip_hour']:.2f}/chip-hour ({r['price_basis']})"
+        )
+    for s in r["sensitivity"]:
+        if "skipped" in s:
+            continue
+        out.print(f"  {s['case']}: inference {s['inference_share']:.0%}, step {s['step_s']:,.0f} s")
