@@ -30,13 +30,30 @@ LOWER_IS_BETTER = {
     "moe_load_imbalance",
 }
 ENGINE_SETTINGS = {"memory_reserve_fraction", "max_batch_sequences"}
+# Optional parameters: absent, the model falls back to another one (training_gemm_efficiency
+# to gemm_efficiency); higher is better.
+OPTIONAL_HIGHER_IS_BETTER = {"training_gemm_efficiency"}
 
 
 def test_every_parameter_has_a_direction():
     """A new calibration parameter must say which way is better before it can be a prior."""
     params = set(CalibrationParams.model_fields)
-    assert params == HIGHER_IS_BETTER | LOWER_IS_BETTER | ENGINE_SETTINGS
-    assert params == {f.name for f in fields(Calibration) if f.type == "float"}
+    required = HIGHER_IS_BETTER | LOWER_IS_BETTER | ENGINE_SETTINGS
+    assert params == required | OPTIONAL_HIGHER_IS_BETTER
+    assert required == {f.name for f in fields(Calibration) if f.type == "float"}
+    assert {
+        f.name for f in fields(Calibration) if f.type == "float | None"
+    } == OPTIONAL_HIGHER_IS_BETTER
+
+
+def test_optional_training_efficiency_is_no_better_on_the_prior(catalog):
+    """The prior names no training GEMM efficiency, so it trains at its own (weakest)
+    gemm_efficiency, below every family's fitted training value."""
+    prior = catalog.calibrations["default"]
+    assert prior.training_gemm_efficiency is None
+    for fam in _fitted(catalog):
+        if fam.training_gemm_efficiency is not None:
+            assert prior.gemm_efficiency <= fam.training_gemm_efficiency, fam.id
 
 
 def _fitted(catalog) -> list[Calibration]:

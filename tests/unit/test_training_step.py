@@ -89,7 +89,7 @@ def test_tiny_model_memory_by_hand(tiny, simple_hw):
     # 2·(4h + H·d_v + q + k + v + 3f) = 2·(256 + 64 + 192 + 384) bytes per token and layer,
     # 1,024 tokens, 2 layers, one micro-batch in flight.
     assert mem.activations_bytes == pytest.approx(2 * (256 + 64 + 192 + 384) * 1024 * 2)
-    assert mem.logits_bytes == pytest.approx(1024 * 256 * 8)
+    assert mem.logits_bytes == pytest.approx(1024 * 256 * 4)
     assert mem.fits
 
 
@@ -180,3 +180,19 @@ def test_fp8_needs_the_format(catalog):
             global_batch_tokens=2**20,
             precision=DType.FP8,
         )
+
+
+def test_expert_optimizer_shards_over_the_expert_data_parallel_group(catalog):
+    """Qwen3-30B-A3B on 8 chips, tp1 dp8 ep8: each chip holds 1/8 of the routed experts,
+    replicated nowhere else (expert data-parallel group 8/8 = 1), so their 12 optimizer
+    bytes stay whole; everything else shards its 12 bytes over dp = 8."""
+    m = catalog.models["qwen3-30b-a3b"]
+    chip = catalog.accelerators["nvidia-h100-sxm"]
+    hw = Hardware.for_chip(chip, catalog.calibration_for(chip))
+    s = tr.predict(m, hw, tr.TrainLayout(dp=8, ep=8), seq_len=4096, global_batch_tokens=2**20)
+    experts = 48 * 128 * 3 * 2048 * 768 / 8
+    # Per layer: attention 2048·(32 + 2·4)·128 + 32·128·2048, router 2048·128, norms 2·2048;
+    # plus the embedding and the untied head, 2·151,936·2048.
+    other = 48 * (2048 * 40 * 128 + 32 * 128 * 2048 + 2048 * 128 + 2 * 2048) + 2 * 151936 * 2048
+    assert s.memory.optimizer_bytes == pytest.approx(12 * experts + 12 * other / 8)
+    assert s.memory.weights_bytes == pytest.approx(2 * (experts + other))

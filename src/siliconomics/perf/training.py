@@ -48,11 +48,12 @@ last stage, which is charged to the stage time (the slowest stage sets the pace)
   weights and reduces its gradients every micro-batch, overlapped layer by layer.
   A group that spans more chips than the scale-up domain runs at the scale-out NIC's speed.
 
-**Memory per chip** (the first pipeline stage, which holds the most activations):
+**Memory per chip** (the busiest pipeline stage):
 
 * weights bf16 (2 bytes), fp32 gradients (4) and fp32 master weights + Adam moments (12),
   the last sharded over ``dp x cp`` by the distributed optimizer: 6 + 12/(dp·cp) bytes per
-  parameter (Megatron-LM docs, distrib_optimizer.md); with FSDP all 18 are sharded;
+  parameter (Megatron-LM docs, distrib_optimizer.md); with FSDP all 18 are sharded; routed
+  experts shard over their own, smaller data-parallel group ``tp·cp·dp / ep``;
 * activations per token and layer, bf16, divided by tp (sequence parallelism):
   ``2·(4h + H·d_v + q + k + v + 3·f)`` with no recomputation (the norm and GEMM inputs, the
   attention output, and the feed-forward's gate, up and activation outputs; ``f`` is the
@@ -64,7 +65,9 @@ last stage, which is charged to the stage time (the slowest stage sets the pace)
   when interleaved (Korthikanti et al. §4.2.3).
   For Llama 3 70B (h 8192, f 28672, 8 KV heads) no recomputation gives 2·(6h + 2·1024
   + 3f) = 276 kB per token and layer, Korthikanti's 34·h = 279 kB for GPT.
-* fp32 logits and their gradient on the last stage: T·V/tp·8 bytes;
+* fp32 logits on the last stage, T·V/tp·4 bytes (their gradient overwrites them in place);
+  with pp > 1 the first stage (``min(pp, m)`` micro-batches) or the last (one micro-batch
+  plus logits), whichever needs more;
 * a reserve of ``memory_reserve_fraction`` of what is left, for the allocator and
   workspaces, as in inference (perf.memory); the layout fits when the rest fits in HBM.
 
@@ -273,6 +276,7 @@ class _Shape:
     vocab: int
     windowed_frac: float
     window: int
+    tied: bool
 
 
 def _shape(model: ModelArch) -> _Shape:
@@ -316,6 +320,7 @@ def _shape(model: ModelArch) -> _Shape:
         vocab=model.vocab_size,
         windowed_frac=model.windowed_layers / model.num_layers,
         window=model.window_tokens,
+        tied=model.tie_word_embeddings,
     )
 
 
@@ -406,7 +411,7 @@ def _params_per_chip(sh: _Shape, st: _Structure, pp: int) -> tuple[float, float]
         + 2 * sh.h
     )
     ends = sh.vocab * sh.h / st.tp  # the embedding (first stage) or the head (last)
-    if pp == 1:
+    if pp == 1 and not sh.tied:
         ends *= 2
     return dense + experts + ends, experts
 
@@ -569,8 +574,16 @@ def _evaluate(
     bubble = (pp - 1) / vp * t_mb
     pipeline = m * (t_mb + p2p) + bubble
     # Data parallel: gradients and parameters of this chip's shard.
-    params, _ = _params_per_chip(sh, st, pp)
+    params, experts = _params_per_chip(sh, st, pp)
     shard_group = dp * cp
+    # Expert weights are replicated over fewer ranks (expert data parallelism,
+    # tp·cp·dp / ep with one-way expert tensor parallelism), so their optimizer shards are
+    # larger: Megatron Core shards each over its own data-parallel group.
+    expert_group = tp * cp * dp // ep if ep > 1 else shard_group
+
+    def sharded(per_param: float) -> float:
+        return (params - experts) * per_param / shard_group + experts * per_param / expert_group
+
     dp_span = tp * cp * dp
     fwd_mb = stage_layers * fwd
     bwd_mb = stage_layers * bwd
@@ -582,19 +595,19 @@ def _evaluate(
         dp_exposed = dp_exposed + np.where(rc == 2, m * np.maximum(ag - fwd_mb, 0.0), 0.0)
     else:
         dp_exposed = np.maximum(rs - bwd_mb, 0.0) + np.maximum(ag - fwd_mb, 0.0)
-    optimizer = params / shard_group * 30.0 / (bw * cal.memory_efficiency)
+    optimizer = sharded(30.0) / (bw * cal.memory_efficiency)
     step = pipeline + dp_exposed + optimizer + cal.step_overhead_s
     # Memory on the first stage.
     if st.fsdp:
         # Sharded states plus two layers' gathered weights and unreduced gradients.
         gathered = 2 * params / stage_layers * (WEIGHT_BYTES + GRAD_BYTES)
-        weights = params * WEIGHT_BYTES / shard_group + gathered
-        grads = params * GRAD_BYTES / shard_group
-        opt = params * OPTIMIZER_BYTES / shard_group
+        weights = sharded(WEIGHT_BYTES) + gathered
+        grads = sharded(GRAD_BYTES)
+        opt = sharded(OPTIMIZER_BYTES)
     else:
         weights = params * WEIGHT_BYTES
         grads = params * GRAD_BYTES
-        opt = params * OPTIMIZER_BYTES / shard_group
+        opt = sharded(OPTIMIZER_BYTES)
     f_eff = sh.dense_frac * sh.f_dense + sh.moe_frac * sh.f_moe
     attn_store = sh.heads * sh.d_v + sh.qkv_store
     # GEMM inputs (norm outputs, attention output, activation output, and in MoE layers
@@ -607,8 +620,17 @@ def _evaluate(
     selective = (other + gemm_in * sh.h) / tp  # norm and activation outputs recomputed
     per_token_layer = np.where(rc == 0, full_layer, np.where(rc == 1, selective, BF16 * sh.h / tp))
     in_flight = np.minimum(pp, m) * np.where(vp > 1, 1.0 + (pp - 1) / (pp * vp), 1.0)
-    acts = per_token_layer * t * stage_layers * in_flight + np.where(rc == 2, full_layer * t, 0.0)
-    logits = t * sh.vocab / tp * 8.0
+    working = np.where(rc == 2, full_layer * t, 0.0)
+    acts = per_token_layer * t * stage_layers * in_flight + working
+    # fp32 logits; the vocab-parallel cross entropy writes their gradient in place.
+    logits = t * sh.vocab / tp * 4.0
+    if pp > 1:
+        # The last stage holds one micro-batch in flight plus the logits; the first holds
+        # min(pp, m): the busier of the two is the chip that must fit.
+        last = per_token_layer * t * stage_layers + working
+        first_busier = acts >= last + logits
+        acts = np.where(first_busier, acts, last)
+        logits = np.where(first_busier, 0.0, logits)
     used = weights + grads + opt + acts + logits
     reserve = cal.memory_reserve_fraction * np.maximum(capacity - used, 0.0)
     total = used + reserve
