@@ -855,6 +855,10 @@ def search(
             vps = [fixed["vp"]]
         mb_ok = [b for b in mbs if st.dp * b <= seqs]
         if not mb_ok:
+            reason = reason or (
+                f"global_batch_tokens: {seqs:.0f} sequences of {seq_len} tokens are fewer than "
+                f"dp x micro_batch = {st.dp} x {min(mbs)}; give a larger batch or fewer replicas"
+            )
             continue
         grid = np.array(np.meshgrid(mb_ok, vps, rcs, indexing="ij")).reshape(3, -1)
         mb, vp, rc = grid[0].astype(float), grid[1].astype(float), grid[2].astype(int)
@@ -876,9 +880,11 @@ def search(
         if smallest is None and reason:
             raise SiliconomicsError(reason)
         if smallest is None:
+            pinned = " ".join(f"{k}={v}" for k, v in fixed.items())
             raise DoesNotFit(
                 f"chips: no layout of {model.id} on {chips} x {hw.chip.id} suits seq_len "
                 f"{seq_len} and global_batch_tokens {job.global_batch_tokens:.0f}"
+                + (f" with {pinned} (tp*pp*cp*dp must equal chips)" if pinned else "")
             )
         raise DoesNotFit(
             f"memory: {model.id} does not fit for training on {chips} x {hw.chip.id}: the "
