@@ -306,11 +306,15 @@ def catalog_show(id_: str, catalog: Catalog | None = None) -> dict[str, Any]:
     return out
 
 
-def validate(catalog: Catalog | None = None, *, simulate: bool = True) -> dict[str, Any]:
+def validate(
+    catalog: Catalog | None = None, *, simulate: bool = True, training_throughput: bool = True
+) -> dict[str, Any]:
     """Predict every point of the validation set; errors by vendor, chip and phase. With
-    ``simulate`` the serving simulator also predicts the MLPerf throughput rows."""
+    ``simulate`` the serving simulator also predicts the MLPerf throughput rows; with
+    ``training_throughput`` the training step model predicts the published training runs
+    (stated and searched layouts, summary ``training_throughput``)."""
     cat = catalog or builtin_catalog()
-    report = validation.run(cat, simulate=simulate)
+    report = validation.run(cat, simulate=simulate, training_throughput=training_throughput)
     points = [
         {
             "id": p.id,

@@ -419,11 +419,13 @@ def run(
     *,
     simulate: bool = True,
     training: bool = True,
+    training_throughput: bool = True,
 ) -> Report:
     """Predict every row analytically; with ``simulate`` also run the serving simulator on
     the MLPerf throughput rows (method "simulated", summarised separately); with
-    ``training`` also the published training runs (chip-hours at a published MFU, and
-    training throughput with the stated and the searched layout)."""
+    ``training`` also the published training runs (chip-hours at a published MFU) and,
+    with ``training_throughput``, training throughput with the stated and the searched
+    layout (about 5 s)."""
     workloads = load_workloads()
     points = []
     for row in rows if rows is not None else load_rows():
@@ -462,12 +464,14 @@ def run(
             points.append(
                 Point(**base, predicted=value, config=config, skipped=skipped, method="simulated")
             )
+    throughput = rows is None and training and training_throughput
     if rows is None and training:
         points += training_points(catalog)
+    if throughput:
         points += training_throughput_points(catalog)
     report = Report(points)
     report.summaries = summarise(points)
-    if rows is None and training:
+    if throughput:
         report.summaries["training_throughput"] = training_summary(points, catalog)
     return report
 

@@ -524,6 +524,7 @@ class _Job:
     seq_len: int
     global_batch_tokens: float
     dtype: DType
+    shape: _Shape
 
 
 def _evaluate(
@@ -533,8 +534,8 @@ def _evaluate(
 
     ``rc`` codes: 0 none, 1 selective, 2 full. Returns arrays of the same shape.
     """
-    model, hw, s = job.model, job.hw, job.seq_len
-    sh = _shape(model)
+    hw, s = job.hw, job.seq_len
+    sh = job.shape
     tp, pp, dp, cp, ep = st.tp, st.pp, st.dp, st.cp, st.ep
     cal = hw.calibration
     capacity, bw = hw.chip.require_memory()
@@ -688,7 +689,9 @@ def _job(
             f"{global_batch_tokens}"
         )
     hw.chip.peak(dtype)  # a format the chip lacks fails here, clearly
-    return _Job(model, training_hardware(hw), seq_len, float(global_batch_tokens), dtype)
+    return _Job(
+        model, training_hardware(hw), seq_len, float(global_batch_tokens), dtype, _shape(model)
+    )
 
 
 def training_hardware(hw: Hardware, gemm_efficiency: float | None = None) -> Hardware:
