@@ -774,7 +774,8 @@ def predict(
 
 
 def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
+    small = [d for d in range(1, int(n**0.5) + 1) if n % d == 0]
+    return sorted(set(small + [n // d for d in small]))
 
 
 def structures(model: ModelArch, hw: Hardware, chips: int, seq_len: int) -> Iterator[_Structure]:
