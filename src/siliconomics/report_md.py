@@ -23,6 +23,8 @@ def accuracy_markdown(r: dict[str, Any]) -> str:
     groups = ["vendor", "chip", "phase", "scenario", "source_kind"]
     if "training" in s:
         groups.append("training")
+    if "training_throughput" in s:
+        groups.append("training_throughput")
     if "simulated" in s:
         groups.append("simulated")
         lines += [
@@ -32,12 +34,24 @@ def accuracy_markdown(r: dict[str, Any]) -> str:
             "",
         ]
     for group in groups:
-        lines += [
-            f"## By {group.replace('_', ' ')}",
-            "",
-            "| " + group + " | median abs. error | points |",
-            "|---|---|---|",
-        ]
+        lines += [f"## By {group.replace('_', ' ')}", ""]
+        if group == "training_throughput":
+            lines += [
+                "The training step model (docs/training.md) on published training runs, with",
+                "the source's stated layout and with the layout searched; `held-out` rows were",
+                "not used to fit the training GEMM efficiency.",
+                "",
+                "| " + group + " | median abs. error | p90 abs. error | points |",
+                "|---|---|---|---|",
+            ]
+            for name, v in s[group].items():
+                lines.append(
+                    f"| {name} | {v['median_abs_error']:.1%} | {v['p90_abs_error']:.1%} "
+                    f"| {v['points']} |"
+                )
+            lines.append("")
+            continue
+        lines += ["| " + group + " | median abs. error | points |", "|---|---|---|"]
         for name, v in s[group].items():
             lines.append(f"| {name} | {v['median_abs_error']:.1%} | {v['points']} |")
         lines.append("")
