@@ -169,7 +169,7 @@ def training_run(
     mfu: float,
     seq_len: int = 8192,
     dtype: str = "bf16",
-    causal: bool = False,
+    causal: bool = True,
     usd_per_chip_hour: float | None = None,
     price_basis: str = "tco",
 ) -> TrainingRun:
