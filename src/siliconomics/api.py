@@ -1193,7 +1193,7 @@ def train(
         step_s_high=step.step_s / interval.low_ratio,
         interval=interval.as_dict(),
         validated=validated,
-        searched=len(fixed) < 8,
+        searched=len(fixed) < len(perf_training.LAYOUT_FIELDS),
         layouts_tried=result.layouts_tried,
         runners_up=[_runner_up(r) for r in result.runners_up],
     )

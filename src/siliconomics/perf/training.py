@@ -807,6 +807,8 @@ def structures(model: ModelArch, hw: Hardware, chips: int, seq_len: int) -> Iter
 
 
 MICRO_BATCHES = (1, 2, 4, 8)
+#: The fields a layout has; a search with all of them pinned predicts that one layout.
+LAYOUT_FIELDS = ("tp", "pp", "dp", "cp", "ep", "vp", "micro_batch", "recompute", "fsdp")
 
 
 @dataclass(frozen=True, slots=True)
