@@ -456,6 +456,34 @@ BASE_ARGS: dict[str, list[str]] = {
         "0.5",
     ],
     "datacenter": ["--system", "nvidia-hgx-h100", "--chips", "1024"],
+    "train": [
+        "--model",
+        MODEL,
+        "--hardware",
+        CHIP,
+        "--chips",
+        "8",
+        "--seq-len",
+        "2048",
+        "--global-batch-tokens",
+        "262144",
+    ],
+    "rl-cost": [
+        "--model",
+        MODEL,
+        "--hardware",
+        CHIP,
+        "--chips",
+        "8",
+        "--prompts-per-step",
+        "64",
+        "--samples-per-prompt",
+        "4",
+        "--prompt-tokens",
+        "256",
+        "--rollout-tokens",
+        "256",
+    ],
     "rental": ["--hardware", CHIP],
     "neocloud": ["--hardware", CHIP, "--chips", "64"],
 }
@@ -464,6 +492,9 @@ BASE_ARGS: dict[str, list[str]] = {
 #: that search or simulate, these get only values that are wrong, so a case never turns into
 #: an hour-long valid run.
 COSTLY = {
+    "--prompts-per-step",
+    "--rollout-tokens",
+    "--gen-chips",
     "--input-len",
     "--output-len",
     "--chips",
@@ -486,7 +517,7 @@ COSTLY = {
     "--batch",
     "--context",
 }
-SEARCHING = {"cost", "throughput", "simulate", "reasoning"}
+SEARCHING = {"cost", "throughput", "simulate", "reasoning", "rl-cost"}
 WRONG_NUMBERS = ["nan", "inf", "-inf", "-1", "0", "abc", "", "1e400", "1.5", "-0"]
 
 OPTIONS: dict[str, list[str]] = {
@@ -592,6 +623,35 @@ OPTIONS: dict[str, list[str]] = {
         "--pue",
         "--chip-price-usd",
         "--set",
+    ],
+    "train": [
+        "--model",
+        "--hardware",
+        "--chips",
+        "--seq-len",
+        "--global-batch-tokens",
+        "--tp",
+        "--pp",
+        "--cp",
+        "--ep",
+        "--vp",
+        "--micro-batch",
+        "--recompute",
+        "--precision",
+        "--tokens",
+        "--usd-per-chip-hour",
+    ],
+    "rl-cost": [
+        "--chips",
+        "--prompts-per-step",
+        "--samples-per-prompt",
+        "--prompt-tokens",
+        "--rollout-tokens",
+        "--steps",
+        "--mode",
+        "--gen-chips",
+        "--reward-model",
+        "--precision",
     ],
     "rental": ["--hardware", "--start", "--months"],
     "neocloud": [
