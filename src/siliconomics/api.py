@@ -27,7 +27,7 @@ from siliconomics.econ import returns as econ_returns
 from siliconomics.econ import rl as econ_rl
 from siliconomics.econ import tco as econ_tco
 from siliconomics.econ.assumptions import default_assumptions
-from siliconomics.errors import SiliconomicsError, unknown
+from siliconomics.errors import DoesNotFit, SiliconomicsError, unknown
 from siliconomics.perf import Parallelism, Precision
 from siliconomics.perf import estimate as perf_estimate
 from siliconomics.perf import training as perf_training
@@ -756,6 +756,16 @@ def train_cost(
     if mfu is None:
         step = _searched_step(arch, hw, chips, seq_len, DEFAULT_GLOBAL_BATCH_TOKENS, dtype, {})
         mfu, layout, mfu_source = step.best.mfu, step.best.layout.as_dict(), "predicted"
+    else:
+        # A given MFU still needs a layout that fits: 405B on one H100 is "does not fit",
+        # never a cost. Other search limits (a batch too small for many replicas) do not
+        # concern a run whose MFU the user states.
+        try:
+            _searched_step(arch, hw, chips, seq_len, DEFAULT_GLOBAL_BATCH_TOKENS, dtype, {})
+        except DoesNotFit:
+            raise
+        except SiliconomicsError:
+            pass
     out = training.training_run(
         arch,
         hw.chip,

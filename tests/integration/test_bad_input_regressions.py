@@ -462,3 +462,21 @@ def test_overlay_files_are_never_written(tmp_path):
     r = runner.invoke(app, ["catalog", "show", H, "--catalog", str(root), "--json"])
     assert r.exit_code == 0, r.output
     assert (root / "accelerators" / f"{H}.yaml").read_bytes() == before
+
+
+@pytest.mark.parametrize("mfu", [[], ["--mfu", "0.4"]], ids=["predicted", "given"])
+def test_train_cost_of_a_model_that_does_not_fit_is_an_error(mfu):
+    """405B on one H100 once returned a cost; with or without a stated MFU it does not fit."""
+    refused(
+        "train-cost",
+        "--model",
+        "llama-3.1-405b",
+        "--hardware",
+        H,
+        "--chips",
+        "1",
+        "--tokens",
+        "1e9",
+        *mfu,
+        message="memory: llama-3.1-405b does not fit for training",
+    )
