@@ -480,3 +480,27 @@ def test_train_cost_of_a_model_that_does_not_fit_is_an_error(mfu):
         *mfu,
         message="memory: llama-3.1-405b does not fit for training",
     )
+
+
+# --- found by the 10,000-case benchmark -------------------------------------------------
+
+
+@pytest.mark.parametrize("start", ["485238", "99999999999999999999", "1800"])
+def test_rental_start_far_outside_the_calendar_is_refused_at_once(start):
+    """A bare six-digit or twenty-digit year once ran a month-by-month path for minutes."""
+    refused("rental", "--hardware", H, "--start", start, "--json", message="date")
+
+
+def test_a_trace_of_one_token_answers_has_no_tpot_and_says_null(tmp_path):
+    """No request made a second token, so TPOT is undefined: null in JSON, '-' in the
+    table; it once reached the JSON writer as NaN (an internal error)."""
+    path = tmp_path / "t.csv"
+    path.write_text("arrival_s,input_tokens,output_tokens\n0,1,1\n")
+    r = runner.invoke(
+        app, ["simulate", "--model", M, "--hardware", H, "--trace", str(path), "--json"]
+    )
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["summary"]["tpot_s"] == {"p50": None, "p90": None, "p99": None, "mean": None}
+    assert d["summary"]["output_tokens_per_s_per_user"] is None
+    assert d["summary"]["requests"] == 1

@@ -176,7 +176,7 @@ def emit_json(data: Any) -> None:
 
 def si(value: float | None, unit: str, digits: int = 3) -> str:
     """Format an SI quantity for display (the only place units are converted)."""
-    if value is None:
+    if value is None or not math.isfinite(value):
         return "-"
     for factor, prefix in (
         (1e18, "E"),

@@ -36,6 +36,7 @@ the year's end): the backtest fits, as of each quarter's end, only the quotes kn
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date as _date
@@ -59,8 +60,18 @@ COMMITMENTS = ("on-demand", "reserved-1yr", "reserved-3yr", "reservation", "spot
 CLASSES = ("neocloud", "hyperscaler", "marketplace", "index")
 
 
+#: A calendar date as the data files write it: a four-digit year, then month and day.
+DATE_RE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+#: The range a price path may start in: rental markets for accelerators begin in the 2010s,
+#: and a path far past the forecast horizon would be months of extrapolation, not a price.
+FIRST_START_YEAR = 2000
+LAST_START_YEAR = 2100
+
+
 def year_fraction(date: str) -> float:
     """'2024' -> 2024.5; '2024-10' -> 2024 + 9.5/12; '2024-10-22' -> that day."""
+    if not DATE_RE.fullmatch(date):
+        raise SiliconomicsError(f"date: must be YYYY, YYYY-MM or YYYY-MM-DD, got {date!r}")
     parts = date.split("-")
     try:
         y = int(parts[0])
@@ -537,6 +548,10 @@ def rental(
         raise MissingPrice(f"rental path: {chip.id} has no launch_year in the catalog")
     f = fit(catalog, chip.kind.value)
     start_year = year_fraction(start)
+    if not FIRST_START_YEAR <= start_year < LAST_START_YEAR + 1:
+        raise SiliconomicsError(
+            f"start: must be a date from {FIRST_START_YEAR} to {LAST_START_YEAR}, got {start!r}"
+        )
     launch = launch_year_fraction(chip) or start_year
     hist_months = max(1, round((start_year - launch) * 12))
     nxt, nxt_chips = next_generation(catalog, chip)

@@ -618,15 +618,21 @@ class Summary:
     queue_growth_per_s: float  # slope of the queue length while requests arrive
 
     def as_dict(self) -> dict[str, Any]:
+        """The statistics, with ``None`` for one that is undefined in this run (TPOT when no
+        request made a second token): NaN inside, where comparisons skip it; null outside."""
         out: dict[str, Any] = {}
         for name in self.__slots__:
             v = getattr(self, name)
             out[name] = (
-                {"p50": v.p50, "p90": v.p90, "p99": v.p99, "mean": v.mean}
+                {k: _defined(getattr(v, k)) for k in ("p50", "p90", "p99", "mean")}
                 if isinstance(v, Percentiles)
-                else v
+                else _defined(v)
             )
         return out
+
+
+def _defined(v: Any) -> Any:
+    return None if isinstance(v, float) and not math.isfinite(v) else v
 
 
 @dataclass(frozen=True, slots=True)
