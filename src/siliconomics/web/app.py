@@ -50,7 +50,7 @@ class Answers:
     def get(self, view: View, query: dict[str, list[str]]) -> Result | str:
         """The view's result for ``query``, or the one-line error the api raised."""
         try:
-            values = parse(query, view.inputs, self.choices)
+            values = parse(query, view.inputs, self.choices, view.defaults)
         except SiliconomicsError as exc:
             return " ".join(str(exc).split())
         key = (view.name, cache_key(values))
@@ -86,7 +86,7 @@ def create_app(catalog: Catalog | None = None) -> FastAPI:
     answers = Answers(catalog or api.get_catalog())
     economic = api.economic_inputs()
     defaults = {
-        "hw": "none ticked: the view's default chips",
+        "hw": "ticked: the chips shown (none: the view's defaults)",
         "systems": "none ticked: every system with a rack design",
     }
     app = FastAPI(title="siliconomics", docs_url=None, redoc_url=None, openapi_url=None)

@@ -35,23 +35,57 @@ details{margin-top:4px}.note{font-size:12px;color:#555;margin:2px 0}
 """
 
 SCRIPT = """
-const form = document.getElementById('inputs');
+// An input's change fetches the new page and swaps it in (plotly.js is parsed once), then
+// puts its URL in the history, so the address bar is always the bookmark of what is shown.
+let pending = null;
+let renders = 0;
+function busy(on) { document.getElementById('busy').style.display = on ? 'block' : 'none'; }
+function draw() {
+  for (const el of document.querySelectorAll('#app script.figure')) {
+    const fig = JSON.parse(el.textContent);
+    Plotly.newPlot(el.dataset.target, fig.data, fig.layout, {responsive: true, displaylogo: false});
+  }
+  const form = document.getElementById('inputs');
+  form.addEventListener('submit', (e) => { e.preventDefault(); go(); });
+  form.addEventListener('change', go);
+  for (const a of document.querySelectorAll('#app a.nav, #app a#reset')) {
+    a.addEventListener('click', (e) => { e.preventDefault(); show(a.href, true); });
+  }
+  renders += 1;
+  document.body.dataset.renders = String(renders);
+  document.body.dataset.ready = '1';
+}
+async function show(url, push) {
+  if (pending) pending.abort();
+  const ctl = new AbortController();
+  pending = ctl;
+  busy(true);
+  document.body.dataset.ready = '0';
+  try {
+    const r = await fetch(url, {signal: ctl.signal});
+    const doc = new DOMParser().parseFromString(await r.text(), 'text/html');
+    document.getElementById('app').replaceWith(doc.getElementById('app'));
+    document.title = doc.title;
+    if (push) history.pushState(null, '', url);
+    draw();
+  } catch (e) {
+    if (e.name !== 'AbortError') { throw e; }
+    document.body.dataset.ready = '1';
+  } finally {
+    if (pending === ctl) { pending = null; busy(false); }
+  }
+}
 function go() {
+  const form = document.getElementById('inputs');
   const q = new URLSearchParams();
   for (const [k, v] of new FormData(form)) { if (String(v).trim() !== '') q.append(k, v); }
-  document.getElementById('busy').style.display = 'block';
-  window.location.assign(form.action + (q.toString() ? '?' + q.toString() : ''));
+  show(form.action + (q.toString() ? '?' + q.toString() : ''), true);
 }
-form.addEventListener('submit', (e) => { e.preventDefault(); go(); });
-form.addEventListener('change', go);
 document.getElementById('cancel').addEventListener('click', () => {
-  window.stop(); document.getElementById('busy').style.display = 'none';
+  if (pending) pending.abort();
 });
-for (const el of document.querySelectorAll('script.figure')) {
-  const fig = JSON.parse(el.textContent);
-  Plotly.newPlot(el.dataset.target, fig.data, fig.layout, {responsive: true, displaylogo: false});
-}
-document.body.dataset.ready = '1';
+window.addEventListener('popstate', () => show(location.href, false));
+draw();
 """
 
 
@@ -77,8 +111,16 @@ def csv_text(chart: Chart) -> str:
     return buf.getvalue()
 
 
-def _field(f: Field, query: Mapping[str, Sequence[str]], choices: Choices, hint: str) -> str:
+def _field(
+    f: Field,
+    query: Mapping[str, Sequence[str]],
+    choices: Choices,
+    hint: str,
+    defaults: Mapping[str, Any],
+) -> str:
     given = [v for v in query.get(f.name, ()) if v.strip()]
+    if f.kind == "ids" and not given:
+        given = list(defaults.get(f.name, ()))
     name = escape(f.name)
     label = f'<label for="f-{name}">{escape(f.label)}</label>'
     if f.kind == "ids":
@@ -161,11 +203,12 @@ def render(
     qs = urlencode(pairs)
     nav = "".join(
         f'<a href="/view/{v.name}{"?" + escape(qs) if qs else ""}"'
-        f"{' class=on' if v.name == view.name else ''}>{escape(v.title)}</a>"
+        f' class="nav{" on" if v.name == view.name else ""}">{escape(v.title)}</a>'
         for v in VIEWS.values()
     )
     fields = "".join(
-        _field(FIELDS[n], query, choices, _hint(FIELDS[n], economic, defaults)) for n in view.inputs
+        _field(FIELDS[n], query, choices, _hint(FIELDS[n], economic, defaults), view.defaults)
+        for n in view.inputs
     )
     carried = "".join(  # other views' inputs ride along, so switching views keeps them
         f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
@@ -181,10 +224,11 @@ def render(
     return f"""<!doctype html><html><head><meta charset="utf-8">
 <title>siliconomics: {escape(view.title)}</title><style>{STYLE}</style>
 <script src="/static/plotly.min.js"></script></head><body>
-<header><b>siliconomics {escape(__version__)}</b>{nav}</header>
+<p id="busy">computing (a new operating-point search can take seconds)...
+<button type="button" id="cancel">cancel</button></p>
+<div id="app"><header><b>siliconomics {escape(__version__)}</b>{nav}</header>
 <main><form id="inputs" method="get" action="/view/{view.name}">{fields}{carried}
 <p><button type="submit">update</button> <a id="reset" href="/view/{view.name}">reset to
 defaults</a></p></form>
-<section><p id="busy">computing (a new operating-point search can take seconds)...
-<button type="button" id="cancel">cancel</button></p>{content}</section></main>
+<section>{content}</section></main></div>
 <script>{SCRIPT}</script></body></html>"""

@@ -129,7 +129,10 @@ def _convert(f: Field, raw: str, choices: Choices) -> Any:
 
 
 def parse(
-    query: Mapping[str, Sequence[str]], names: Sequence[str], choices: Choices
+    query: Mapping[str, Sequence[str]],
+    names: Sequence[str],
+    choices: Choices,
+    defaults: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The values of inputs ``names`` from a query string (``{key: [values]}``), defaults
     for those not given, and ``overrides`` (checked by the api) for the economic ones.
@@ -145,7 +148,7 @@ def parse(
         raw_values = query.get(name, ())
         if f.kind == "ids":
             ids = [_convert(f, v.strip(), choices) for v in raw_values if v.strip()]
-            values[name] = tuple(dict.fromkeys(ids)) or None
+            values[name] = tuple(dict.fromkeys(ids)) or (defaults or {}).get(name)
             continue
         raw = _one(f, raw_values)
         if f.kind == "override":

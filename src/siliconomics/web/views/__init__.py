@@ -52,6 +52,8 @@ class View:
     title: str
     inputs: tuple[str, ...]
     build: Callable[[Mapping[str, Any], Catalog], Result]
+    #: The view's own defaults where they differ from the field's (the chips it compares).
+    defaults: Mapping[str, Any] = field(default_factory=dict)
     #: True when a first answer may take seconds (an operating-point search).
     heavy: bool = True
 

@@ -80,7 +80,7 @@ def bars(rows: list[dict[str, Any]], key: str, unit: str) -> go.Figure:
 def build(v: Mapping[str, Any], cat: Catalog) -> Result:
     r = api.cost(
         v["model"],
-        hardware=list(v["hw"] or DEFAULT_HARDWARE),
+        hardware=list(v["hw"]),
         input_len=v["input_len"],
         output_len=v["output_len"],
         precision=v["precision"],
@@ -127,4 +127,5 @@ VIEW = View(
     "GPU vs ASIC cost",
     ("hw", *WORKLOAD, *SLA, "basis", *OVERRIDES),
     build,
+    {"hw": DEFAULT_HARDWARE},
 )

@@ -40,7 +40,7 @@ COLUMNS = (
 def build(v: Mapping[str, Any], cat: Catalog) -> Result:
     rows: list[dict[str, Any]] = []
     fig = go.Figure()
-    for hw in v["hw"] or DEFAULT_HARDWARE:
+    for hw in v["hw"]:
         r = api.throughput(
             v["model"],
             hw,
@@ -86,4 +86,6 @@ def build(v: Mapping[str, Any], cat: Catalog) -> Result:
     )
 
 
-VIEW = View("frontier", "Throughput frontier", ("hw", *WORKLOAD, *SLA), build)
+VIEW = View(
+    "frontier", "Throughput frontier", ("hw", *WORKLOAD, *SLA), build, {"hw": DEFAULT_HARDWARE}
+)

@@ -15,7 +15,7 @@ from siliconomics.errors import SiliconomicsError
 from siliconomics.web.params import OVERRIDES
 from siliconomics.web.views import Chart, Column, Result, View, layout
 
-DEFAULT_HARDWARE = "nvidia-h100-sxm"
+DEFAULT_HARDWARE = ("nvidia-h100-sxm",)
 
 CASH_COLUMNS = (
     Column("month", "month"),
@@ -34,7 +34,7 @@ TORNADO_COLUMNS = (
 
 
 def build(v: Mapping[str, Any], cat: Catalog) -> Result:
-    hw = v["hw"] or (DEFAULT_HARDWARE,)
+    hw = v["hw"]
     if len(hw) > 1:
         raise SiliconomicsError(f"hw: the neocloud view takes one chip, got {len(hw)}")
     r = api.neocloud(
@@ -107,5 +107,6 @@ VIEW = View(
     "Neocloud returns",
     ("hw", "fleet_chips", "years", "debt_share", "rent_usd_per_hour", *OVERRIDES),
     build,
+    {"hw": DEFAULT_HARDWARE},
     heavy=False,
 )

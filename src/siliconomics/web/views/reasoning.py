@@ -14,7 +14,7 @@ from siliconomics.errors import SiliconomicsError
 from siliconomics.web.params import OVERRIDES, SLA
 from siliconomics.web.views import Chart, Column, Result, View, error_bars, formats, layout
 
-DEFAULT_HARDWARE = "nvidia-h100-sxm"
+DEFAULT_HARDWARE = ("nvidia-h100-sxm",)
 CASES = ("direct", "reasoning", "small_model")
 
 QUERY_COLUMNS = (
@@ -32,7 +32,7 @@ FACTOR_COLUMNS = (Column("factor", "factor"), Column("ratio", "reasoning / direc
 
 
 def build(v: Mapping[str, Any], cat: Catalog) -> Result:
-    hw = v["hw"] or (DEFAULT_HARDWARE,)
+    hw = v["hw"]
     if len(hw) > 1:
         raise SiliconomicsError(f"hw: the reasoning view takes one chip, got {len(hw)}")
     r = api.reasoning(
@@ -106,4 +106,5 @@ VIEW = View(
         *OVERRIDES,
     ),
     build,
+    {"hw": DEFAULT_HARDWARE},
 )

@@ -36,7 +36,7 @@ COLUMNS = (
 
 
 def build(v: Mapping[str, Any], cat: Catalog) -> Result:
-    chips = v["hw"] or DEFAULT_HARDWARE
+    chips = v["hw"]
     price = v["chip_price_usd"]
     if price is not None and len(chips) != 1:
         raise SiliconomicsError(
@@ -102,4 +102,11 @@ def build(v: Mapping[str, Any], cat: Catalog) -> Result:
     return Result([Chart("tco", "TCO per chip-hour vs rental quotes", fig, COLUMNS, rows)], notes)
 
 
-VIEW = View("tco", "TCO vs rental", ("hw", "chip_price_usd", *OVERRIDES), build, heavy=False)
+VIEW = View(
+    "tco",
+    "TCO vs rental",
+    ("hw", "chip_price_usd", *OVERRIDES),
+    build,
+    {"hw": DEFAULT_HARDWARE},
+    heavy=False,
+)
