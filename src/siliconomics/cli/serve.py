@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated
 
 import typer
@@ -40,5 +41,7 @@ def serve(
     seconds = web.warm(application)
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
     out.print(f"siliconomics dashboard: {url} (ready in {seconds:.1f} s; Ctrl-C stops it)")
-    web.server(application, host, port).run()
+    # uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal it handled
+    with contextlib.suppress(KeyboardInterrupt):
+        web.server(application, host, port).run()
     out.print("stopped")
