@@ -224,3 +224,18 @@ def test_neocloud_view_shows_the_api_irr(base: str, catalog: Catalog) -> None:
     low, high = want["project_irr_per_year_low"], want["project_irr_per_year_high"]
     irr = f"{want['project_irr_per_year']:.1%} ({low:.1%} to {high:.1%}) per year"
     assert f"project IRR {irr}" in html
+
+
+def test_serve_port_range_and_host_warning() -> None:
+    r = CliRunner().invoke(cli_app, ["serve", "--port", "0"])
+    assert r.exit_code == 2
+    assert r.output.strip() == "error: --port: must be between 1 and 65535, got 0"
+    with socket.socket() as s:
+        s.bind(("0.0.0.0", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = CliRunner().invoke(cli_app, ["serve", "--host", "0.0.0.0", "--port", str(port)])
+    assert r.exit_code == 2
+    lines = r.output.strip().splitlines()
+    assert lines[0].startswith("warning: --host 0.0.0.0 exposes the dashboard to every machine")
+    assert lines[1].startswith(f"error: --port: cannot listen on 0.0.0.0:{port}")

@@ -34,6 +34,7 @@ def serve(
             "this one; it has no authentication",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
     web.check_port(host, port)
     application = web.create_app(cat)
