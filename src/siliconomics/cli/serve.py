@@ -41,7 +41,10 @@ def serve(
     out.print("preparing the main view (the first operating-point search takes seconds)...")
     seconds = web.warm(application)
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
-    out.print(f"siliconomics dashboard: {url} (ready in {seconds:.1f} s; Ctrl-C stops it)")
+    out.print(
+        f"siliconomics dashboard: {url} (ready in {seconds:.1f} s; Ctrl-C stops it)",
+        soft_wrap=True,
+    )
     # uvicorn shuts down gracefully on Ctrl-C, then re-raises the signal it handled
     with contextlib.suppress(KeyboardInterrupt):
         web.server(application, host, port).run()
