@@ -26,7 +26,7 @@ from siliconomics.econ import rental as econ_rental
 from siliconomics.econ import returns as econ_returns
 from siliconomics.econ import rl as econ_rl
 from siliconomics.econ import tco as econ_tco
-from siliconomics.econ.assumptions import default_assumptions
+from siliconomics.econ.assumptions import default_assumptions, parse_overrides
 from siliconomics.errors import DoesNotFit, SiliconomicsError, unknown
 from siliconomics.perf import Parallelism, Precision
 from siliconomics.perf import estimate as perf_estimate
@@ -56,12 +56,14 @@ __all__ = [
     "cost",
     "datacenter",
     "datacenter_compare",
+    "economic_inputs",
     "error_model",
     "estimate",
     "get_catalog",
     "margin",
     "neocloud",
     "operating_point",
+    "overrides",
     "performance",
     "reasoning",
     "rental",
@@ -1417,3 +1419,22 @@ def rl_cost(
         )
     out["sensitivity"] = sens
     return out
+
+
+# --- The dashboard (issue 16): what the web shell needs to validate and label its inputs ------
+
+
+def economic_inputs() -> dict[str, dict[str, Any]]:
+    """Every economic input a ``--set NAME=VALUE`` (or a dashboard field) may override, with
+    its default value, unit, source id, date and note (econ.assumptions)."""
+    return default_assumptions().as_dict()
+
+
+def overrides(items: dict[str, str] | list[str] | None) -> dict[str, float] | None:
+    """``NAME=VALUE`` strings (the CLI's ``--set``), or a ``{NAME: VALUE}`` mapping of strings
+    (a dashboard's query string), as checked override values: the one parser both shells
+    use, raising one line naming the input and its allowed range."""
+    if not items:
+        return None
+    pairs = [f"{k}={v}" for k, v in items.items()] if isinstance(items, dict) else items
+    return parse_overrides(pairs)

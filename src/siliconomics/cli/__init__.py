@@ -11,7 +11,7 @@ import importlib
 
 from siliconomics.cli.common import app
 
-COMMAND_MODULES = ("catalog", "perf", "econ", "business", "datacenter", "train", "report")
+COMMAND_MODULES = ("catalog", "perf", "econ", "business", "datacenter", "train", "report", "serve")
 for _module in COMMAND_MODULES:
     importlib.import_module(f"siliconomics.cli.{_module}")
 

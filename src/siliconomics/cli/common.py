@@ -15,8 +15,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from siliconomics import __version__
-from siliconomics.econ.assumptions import parse_overrides
+from siliconomics import __version__, api
 from siliconomics.errors import SiliconomicsError
 
 #: Set by ``--debug`` (or ``SILICONOMICS_DEBUG=1``): show the traceback of an internal error.
@@ -235,7 +234,7 @@ SetOpt = Annotated[
 
 
 def overrides(items: list[str] | None) -> dict[str, float] | None:
-    return parse_overrides(items) if items else None
+    return api.overrides(items)
 
 
 def par_text(p: dict[str, int]) -> str:
