@@ -11,6 +11,7 @@ residuals and a ``validated`` flag. Errors a user can cause are raised as
 from __future__ import annotations
 
 from dataclasses import asdict, is_dataclass
+from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,12 @@ from siliconomics.econ import rl as econ_rl
 from siliconomics.econ import tco as econ_tco
 from siliconomics.econ.assumptions import default_assumptions, parse_overrides
 from siliconomics.errors import DoesNotFit, SiliconomicsError, unknown
+from siliconomics.market import backtest as market_backtest_mod
+from siliconomics.market import dataset as market_dataset
+from siliconomics.market import model as market_model
+from siliconomics.market import summary as market_report
+from siliconomics.market.calendar import parse_as_of
+from siliconomics.market.scenario import load_families, load_scenario, scenario_names
 from siliconomics.perf import Parallelism, Precision
 from siliconomics.perf import estimate as perf_estimate
 from siliconomics.perf import training as perf_training
@@ -1438,3 +1445,127 @@ def overrides(items: dict[str, str] | list[str] | None) -> dict[str, float] | No
         return None
     pairs = [f"{k}={v}" for k, v in items.items()] if isinstance(items, dict) else items
     return parse_overrides(pairs)
+
+
+# --- Market (issue 14) ------------------------------------------------------------------
+
+
+def _market(catalog: Catalog | None) -> tuple[Catalog, market_dataset.MarketData]:
+    cat = catalog or builtin_catalog()
+    return cat, market_dataset.load_market(cat)
+
+
+def market_query(sql: str, catalog: Catalog | None = None) -> dict[str, Any]:
+    """Run one read-only SQL SELECT on the market dataset (an in-memory DuckDB holding the
+    built-in rows and the overlay's); writes and every other statement are refused."""
+    _, data = _market(catalog)
+    return market_dataset.read_only_query(market_dataset.connect(data), sql)
+
+
+def market_show(table: str, catalog: Catalog | None = None) -> dict[str, Any]:
+    """Every row of one market table or view (``market``, ``capex``, ``revenue``, ...)."""
+    names = market_dataset.table_names()
+    if table not in names:
+        raise unknown("TABLE", table, names)
+    _, data = _market(catalog)
+    return market_dataset.read_only_query(market_dataset.connect(data), f'SELECT * FROM "{table}"')
+
+
+def market_chips(families: Any, workload: Any, catalog: Catalog) -> dict[str, market_model.ChipRef]:
+    """Each family's reference chip as the engine sees it: output tokens/s per chip (with the
+    validation interval) at the scenario's reference workload, and its TDP. A chip the engine
+    cannot run the workload on, or without a TDP, is left out (no power or tokens for it)."""
+    arch = _resolve_model(workload.model, catalog)
+    q = question(input_len=workload.input_len, output_len=workload.output_len)
+    errs = error_model(catalog)
+    out: dict[str, market_model.ChipRef] = {}
+    for f in families.families:
+        acc = f.reference_accelerator
+        if acc is None or catalog.accelerators[acc].tdp_w is None:
+            continue
+        try:
+            op = econ_cost.operating(catalog, arch, acc, q, errs).as_dict()
+        except SiliconomicsError:
+            continue
+        out[f.id] = market_model.ChipRef(
+            accelerator=acc,
+            tdp_w=float(catalog.accelerators[acc].tdp_w or 0.0),
+            tokens_per_s=op["output_tokens_per_s_per_chip"],
+            tokens_per_s_low=op["output_tokens_per_s_per_chip_low"],
+            tokens_per_s_high=op["output_tokens_per_s_per_chip_high"],
+            validated=op["validated"],
+        )
+    return out
+
+
+def market(
+    scenario: str = "base",
+    *,
+    as_of: str | None = None,
+    through: int = 2028,
+    draws: int = 1000,
+    seed: int = 0,
+    today: date | None = None,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
+    """The market chain (market.model) under a scenario, per calendar quarter and year, each
+    series as p10/p50/p90 over ``draws`` Monte Carlo draws (one draw: the central values),
+    using only rows whose source was out on ``as_of``; plus the seeds' claims as checks and
+    the inputs that move NVIDIA's revenue most."""
+    cat, data = _market(catalog)
+    day = parse_as_of(as_of, today or date.today()) if as_of else None
+    if not 2024 <= through <= 2035:
+        raise SiliconomicsError(f"--through: must be a year in 2024..2035, got {through}")
+    if not 1 <= draws <= 1_000_000:
+        raise SiliconomicsError(f"--draws: must be in 1..1000000, got {draws}")
+    fam = load_families(cat)
+    sc = load_scenario(scenario, cat, fam)
+    chips = market_chips(fam, sc.spec.token_workload, cat)
+    paths = market_model.run(
+        data.as_of(day), fam, sc, chips, through_year=through, draws=draws, seed=seed
+    )
+    out = market_report.summary(paths, data.as_of(day), fam)
+    return {
+        "scenario": sc.name,
+        "scenario_file": str(sc.path),
+        "description": sc.spec.description.strip(),
+        "as_of": day.isoformat() if day else None,
+        "through": through,
+        "draws": draws,
+        "seed": seed,
+        "reference_workload": sc.spec.token_workload.model_dump(),
+        "reference_chips": {k: asdict(v) for k, v in chips.items()},
+        **out,
+    }
+
+
+def market_backtest(
+    scenario: str = "base", *, today: date | None = None, catalog: Catalog | None = None
+) -> dict[str, Any]:
+    """The chain as of each past quarter end, scored on the actuals it did not see: median
+    and worst error per series, 1-4 quarters ahead (market.backtest)."""
+    cat, data = _market(catalog)
+    fam = load_families(cat)
+    sc = load_scenario(scenario, cat, fam)
+    forecasts = market_backtest_mod.backtest(data, fam, sc, {}, today=today or date.today())
+    return {
+        "scenario": sc.name,
+        "summary": market_backtest_mod.summarise(forecasts),
+        "forecasts": [
+            {
+                "series": f.series,
+                "as_of": f.as_of,
+                "quarter": f.quarter,
+                "horizon_quarters": f.horizon,
+                "forecast_usd": f.forecast_usd,
+                "actual_usd": f.actual_usd,
+                "error": f.error,
+            }
+            for f in forecasts
+        ],
+    }
+
+
+def market_scenarios(catalog: Catalog | None = None) -> list[str]:
+    """The scenario names the built-in and overlay folders hold."""
+    return sorted(scenario_names(catalog or builtin_catalog()))

@@ -11,7 +11,17 @@ import importlib
 
 from siliconomics.cli.common import app
 
-COMMAND_MODULES = ("catalog", "perf", "econ", "business", "datacenter", "train", "report", "serve")
+COMMAND_MODULES = (
+    "catalog",
+    "perf",
+    "econ",
+    "business",
+    "datacenter",
+    "train",
+    "market",
+    "report",
+    "serve",
+)
 for _module in COMMAND_MODULES:
     importlib.import_module(f"siliconomics.cli.{_module}")
 
