@@ -95,6 +95,9 @@ class Catalog:
     calibrations: Mapping[str, Calibration]
     files: Mapping[str, Path] = field(default_factory=dict)
     datacenter: dc.DatacenterData = field(default_factory=dc.DatacenterData)
+    #: The overlay folder applied (None for the built-in catalog): data kinds outside the
+    #: entry folders (market rows, scenarios) are read from it too (catalog.roots).
+    overlay: Path | None = None
 
     def accelerator(self, id_: str) -> Accelerator:
         if id_ in self.accelerators:
@@ -556,7 +559,15 @@ def load_catalog(overlay: Path | None = None) -> Catalog:
     if clash:
         raise SiliconomicsError(f"catalog: ids used by both an accelerator and a system: {clash}")
     return Catalog(
-        b.sources, accelerators, systems, models, prices, calibrations, where, datacenter
+        b.sources,
+        accelerators,
+        systems,
+        models,
+        prices,
+        calibrations,
+        where,
+        datacenter,
+        overlay.resolve() if overlay is not None else None,
     )
 
 

@@ -288,8 +288,8 @@ def run(
     if not known_q:
         raise SiliconomicsError("market data: no quarterly capex is out by the as-of date")
     start = min(known_q)
-    if through_year * 4 + 3 < max(known_q):
-        raise SiliconomicsError(f"--through: {through_year} is before the last reported quarter")
+    if through_year * 4 + 3 < start:
+        raise SiliconomicsError(f"--through: {through_year} is before the first modelled quarter")
     quarters = list(range(start, through_year * 4 + 4))
     capex, last_capex, fade = capex_paths(data, fam, sc, quarters, rng, draws)
     share, inputs = shares(sc, fam, quarters, rng, draws)
