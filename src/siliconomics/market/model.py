@@ -9,18 +9,20 @@ Per calendar quarter ``q`` and draw ``d``:
    range); a year without guidance grows at the trailing year-on-year rate of the last
    modelled quarter times ``capex_growth_fade ** k`` (``k`` years past the last guided or
    reported year). Each forecast quarter carries a lognormal noise of sd ``capex_noise_sd``.
-2. **Accelerator spend** ``S[d,q] = C[d,q] * m[d]``. The multiplier is calibrated on the
-   anchor family's vendor (NVIDIA): ``m = R_anchor[q0] / (C[q0] * share_anchor[q0])`` at the
-   last quarter ``q0`` whose revenue is out, so that the chain reproduces the last reported
-   quarter; without such a quarter ``m = accelerator_fraction_of_capex / buyer_coverage``
+2. **Accelerator spend** ``S[d,q] = C[d,q] * m[d,q]``. The multiplier is calibrated on the
+   anchor family's vendor (NVIDIA): ``m[q] = R_anchor[q'] / (C[q'] * share_anchor[q'])`` at
+   the nearest reported quarter ``q' <= q`` (the first one for earlier quarters), so that the
+   chain reproduces every reported quarter and carries the last ratio into the forecast;
+   without any reported quarter ``m = accelerator_fraction_of_capex / buyer_coverage``
    (Bernstein's 39% of a GB200 data centre's capex, hyperscalers ~half of NVIDIA's sales).
 3. **Family split**: the ASIC share of spend (scenario, by year, linear between year
    midpoints, plus ``asic_shift_per_year`` for each year after ``shift_from_year``, clipped to
    [0, 0.95]); GPUs split NVIDIA/AMD by ``amd_share_of_gpu``; ASICs by ``asic_split``.
-4. **Vendor revenue**: a vendor's families summed, scaled by ``k_v = R_v[q0v] / model_v[q0v]``
-   at its last reported quarter (or the next one, when the vendor has guided it: Broadcom
-   guides its AI revenue a quarter ahead) when the dataset has its revenue (``k`` absorbs what the vendor
-   sells beyond the modelled chips: networking, other customers). Shares by revenue follow.
+4. **Vendor revenue**: a vendor's families summed, scaled by ``k_v = R_v[q'] / model_v[q']``
+   at its nearest reported quarter, as for the anchor, when the dataset has its revenue; a
+   vendor's guidance for the quarter after its last reported one counts as reported (Broadcom
+   guides its AI revenue a quarter ahead). ``k`` absorbs what the vendor sells beyond the
+   modelled chips (networking, other customers). Shares by revenue follow.
 5. **Units** = family spend / ASP (the family's ASP rows by calendar year, held before the
    first, moved by ``asp_change_per_year`` after the last). Families without an ASP row have no
    units, installed base, power or tokens (nothing sourced to divide by).
@@ -147,6 +149,20 @@ def _growth_to_total(level: np.ndarray, remaining: np.ndarray, n: int) -> np.nda
         lo = np.where(below, mid, lo)
         hi = np.where(below, hi, mid)
     return 0.5 * (lo + hi)
+
+
+def _calibrated(actual: dict[int, float], quarters: list[int], model: np.ndarray) -> np.ndarray:
+    """[D, Q] factor ``actual[q'] / model[q']`` at the nearest reported quarter ``q' <= q``
+    (the first reported one before it): the chain reproduces every reported quarter and
+    carries the last ratio forward."""
+    known = sorted(q for q in actual if quarters[0] <= q <= quarters[-1])
+    out = np.empty_like(model)
+    for j, q in enumerate(quarters):
+        earlier = [k for k in known if k <= q]
+        k = earlier[-1] if earlier else known[0]
+        jk = k - quarters[0]
+        out[:, j] = actual[k] / model[:, jk]
+    return out
 
 
 def capex_paths(
@@ -325,14 +341,13 @@ def run(
             actuals[f.vendor] = with_guidance(
                 data.series(f.revenue.entity, f.revenue.metric, "revenue")
             )
+    m_q = np.repeat(m[:, None], len(quarters), axis=1)
     a = actuals.get(anchor_fam.vendor, {})
-    in_range = [q for q in a if quarters[0] <= q <= quarters[-1]]
-    if in_range:
-        q0 = max(in_range)
-        j0 = q0 - quarters[0]
-        m = a[q0] / (capex[:, j0] * share[:, anchor, j0])
-        anchors[anchor_fam.vendor] = qlabel(q0)
-    spend = capex[:, None, :] * m[:, None, None] * share
+    if any(quarters[0] <= q <= quarters[-1] for q in a):
+        m_q = _calibrated(a, quarters, capex * share[:, anchor, :])
+        anchors[anchor_fam.vendor] = qlabel(max(q for q in a if q <= quarters[-1]))
+    m = m_q[:, -1]
+    spend = capex[:, None, :] * m_q[:, None, :] * share
     vendors = list(dict.fromkeys(f.vendor for f in fam.families))
     revenue = np.zeros((draws, len(vendors), len(quarters)))
     for i, f in enumerate(fam.families):
@@ -340,13 +355,10 @@ def run(
     for v, series in actuals.items():
         if v == anchor_fam.vendor:
             continue
-        qs = [q for q in series if quarters[0] <= q <= quarters[-1]]
-        if qs:
-            q0v = max(qs)
+        if any(quarters[0] <= q <= quarters[-1] for q in series):
             vi = vendors.index(v)
-            k = series[q0v] / revenue[:, vi, q0v - quarters[0]]
-            revenue[:, vi, :] *= k[:, None]
-            anchors[v] = qlabel(q0v)
+            revenue[:, vi, :] *= _calibrated(series, quarters, revenue[:, vi, :])
+            anchors[v] = qlabel(max(q for q in series if q <= quarters[-1]))
     asp, has_units = asp_paths(data, fam, sc, quarters, rng, draws)
     units = np.where(asp > 0, spend / np.where(asp > 0, asp, 1.0), 0.0)
     life_q = np.maximum(np.rint(sc.spec.lifetime_years.sample(rng, draws) * 4).astype(int), 1)
