@@ -31,6 +31,7 @@ from siliconomics.econ.assumptions import default_assumptions, parse_overrides
 from siliconomics.errors import DoesNotFit, SiliconomicsError, unknown
 from siliconomics.market import backtest as market_backtest_mod
 from siliconomics.market import dataset as market_dataset
+from siliconomics.market import distributed as market_distributed
 from siliconomics.market import model as market_model
 from siliconomics.market import summary as market_report
 from siliconomics.market.calendar import parse_as_of
@@ -1505,13 +1506,16 @@ def market(
     through: int = 2028,
     draws: int = 1000,
     seed: int = 0,
+    ray_address: str | None = None,
+    ray_chunks: int = 8,
     today: date | None = None,
     catalog: Catalog | None = None,
 ) -> dict[str, Any]:
     """The market chain (market.model) under a scenario, per calendar quarter and year, each
     series as p10/p50/p90 over ``draws`` Monte Carlo draws (one draw: the central values),
     using only rows whose source was out on ``as_of``; plus the seeds' claims as checks and
-    the inputs that move NVIDIA's revenue most."""
+    the inputs that move NVIDIA's revenue most. With ``ray_address`` (``local`` or a
+    cluster's address) the draws run as Ray tasks in ``ray_chunks`` chunks."""
     cat, data = _market(catalog)
     day = parse_as_of(as_of, today or date.today()) if as_of else None
     if not 2024 <= through <= 2035:
@@ -1521,9 +1525,17 @@ def market(
     fam = load_families(cat)
     sc = load_scenario(scenario, cat, fam)
     chips = market_chips(fam, sc.spec.token_workload, cat)
-    paths = market_model.run(
-        data.as_of(day), fam, sc, chips, through_year=through, draws=draws, seed=seed
-    )
+    args: dict[str, Any] = {
+        "data": data.as_of(day),
+        "fam": fam,
+        "sc": sc,
+        "chips": chips,
+        "through_year": through,
+    }
+    if ray_address:
+        paths = market_distributed.run_on_ray(ray_address, args, draws, seed, ray_chunks)
+    else:
+        paths = market_model.run(**args, draws=draws, seed=seed)
     out = market_report.summary(paths, data.as_of(day), fam)
     return {
         "scenario": sc.name,

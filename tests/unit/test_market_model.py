@@ -24,6 +24,7 @@ from siliconomics.market.calendar import (
     qlabel,
 )
 from siliconomics.market.dataset import connect, load_market, read_only_query
+from siliconomics.market.distributed import chunk_sizes, concat, run_on_ray
 from siliconomics.market.scenario import load_families, load_scenario
 
 CAT = builtin_catalog()
@@ -255,3 +256,29 @@ def test_overlay_scenario_by_name(tmp_path):
     shutil.copy(BASE.path, tmp_path / "market" / "scenarios" / "mine.yaml")
     cat = load_catalog(tmp_path)
     assert load_scenario("mine", cat, load_families(cat)).name == "base"
+
+
+def test_draws_split_in_chunks_equal_one_run_of_the_same_seeds():
+    assert chunk_sizes(10, 3) == [4, 3, 3] and chunk_sizes(2, 8) == [1, 1]
+    parts = [
+        model.run(DATA, FAM, BASE, {}, through_year=2027, draws=n, seed=i)
+        for i, n in enumerate(chunk_sizes(40, 4))
+    ]
+    whole = concat(parts)
+    assert whole.revenue_usd.shape[0] == 40
+    assert np.array_equal(whole.revenue_usd[:10], parts[0].revenue_usd)
+    assert set(whole.inputs) == set(parts[0].inputs)
+
+
+@pytest.mark.slow
+def test_draws_on_a_local_ray_instance():
+    ray = pytest.importorskip("ray")
+    args = {"data": DATA, "fam": FAM, "sc": BASE, "chips": {}, "through_year": 2027}
+    try:
+        ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+        p = run_on_ray("local", args, draws=60, seed=5, chunks=3)
+    finally:
+        ray.shutdown()
+    local = model.run(DATA, FAM, BASE, {}, through_year=2027, draws=20, seed=5)
+    assert p.revenue_usd.shape[0] == 60
+    assert np.array_equal(p.revenue_usd[:20], local.revenue_usd)

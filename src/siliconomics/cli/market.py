@@ -85,6 +85,10 @@ def market(
     through: Annotated[int, typer.Option(help="Last calendar year to model")] = 2028,
     draws: Annotated[int, typer.Option(help="Monte Carlo draws (1: central values)")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed")] = 0,
+    ray: Annotated[
+        str | None,
+        typer.Option("--ray", help="Run the draws on a Ray cluster (ADDRESS, or 'local')"),
+    ] = None,
     as_json: JsonOpt = False,
     catalog: CatalogOpt = None,
 ) -> None:
@@ -97,6 +101,7 @@ def market(
         through=through,
         draws=draws,
         seed=seed,
+        ray_address=ray,
         catalog=api.get_catalog(catalog),
     )
     if as_json:
