@@ -124,6 +124,7 @@ def _steps(sc: Scenario, catalog: Catalog) -> list[tuple[str, Callable[[ReportDa
     for hw in sc.frontier_hardware:
         steps.append((f"frontier: {sc.frontier_chips} x {hw}", _frontier_step(hw)))
     steps.append(("frontier table", _frontier_table))
+    steps.append(("market: capex to vendor revenue, two scenarios", _market))
     steps.append(("accuracy (held-out validation)", _accuracy))
     steps.append(("cost at market rental prices", _rental_costs))
     steps.append(("public API list prices", _api_prices))
@@ -1244,6 +1245,59 @@ def _frontier_row(hw: str, p: dict[str, Any]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- accuracy
+
+
+MARKET_SCENARIOS = ("base", "asic-50-50")
+MARKET_DRAWS = 1000
+
+
+def _market(data: ReportData) -> None:
+    """The market chain (api.market) under the built-in scenarios, one row per scenario
+    and calendar year: p50 with the p10-p90 range of each series."""
+    names = [n for n in MARKET_SCENARIOS if n in api.market_scenarios(data.catalog)]
+    runs = {n: api.market(n, draws=MARKET_DRAWS, catalog=data.catalog) for n in names}
+    data.raw["market"] = runs
+    rows: list[dict[str, Any]] = []
+
+    def put(row: dict[str, Any], key: str, p: dict[str, float] | None, scale: float) -> None:
+        if p is not None:
+            row[key] = p["p50"] / scale
+            row[f"{key}_low"] = p["p10"] / scale
+            row[f"{key}_high"] = p["p90"] / scale
+
+    for name, r in runs.items():
+        asic = {s["year"]: s["asic_share_of_spend"] for s in r["checks"]["nvidia_share"]["by_year"]}
+        for y in r["years"]:
+            row: dict[str, Any] = {"scenario": name, "year": y["year"]}
+            put(row, "capex_usd_billions", next(iter(y["capex_usd"].values())), 1e9)
+            for vendor in ("NVIDIA", "Broadcom", "AMD"):
+                put(
+                    row, f"{vendor.lower()}_revenue_usd_billions", y["revenue_usd"].get(vendor), 1e9
+                )
+            put(row, "asic_share_of_spend", asic.get(y["year"]), 1.0)
+            put(row, "installed_power_gw", y["installed_power_w"], 1e9)
+            put(row, "tokens_per_year_quadrillions", y["tokens_per_year"], 1e15)
+            rows.append(row)
+    data.tables["market"] = Table(
+        "market",
+        "Market: big-four capex to vendor revenue, ASIC share, power and token capacity "
+        f"(p50 and p10-p90 over {MARKET_DRAWS} draws)",
+        (
+            Column("scenario", "scenario"),
+            Column("year", "year"),
+            Column("capex_usd_billions", "big-4 capex (B USD)", "{:,.0f}"),
+            Column("nvidia_revenue_usd_billions", "NVIDIA DC revenue (B USD)", "{:,.0f}"),
+            Column("broadcom_revenue_usd_billions", "Broadcom AI revenue (B USD)", "{:,.0f}"),
+            Column("amd_revenue_usd_billions", "AMD AI GPU revenue (B USD)", "{:,.1f}"),
+            Column("asic_share_of_spend", "ASIC share of spend", "{:.0%}"),
+            Column("installed_power_gw", "installed power (GW, facility)", "{:,.1f}"),
+            Column("tokens_per_year_quadrillions", "token capacity (10^15/yr)", "{:,.0f}"),
+        ),
+        rows,
+        note="Reported quarters are reproduced (NVIDIA, Broadcom, big-four capex); later ones "
+        "follow guidance, then trailing growth. Power and tokens count every accelerator "
+        "dollar at a GPU's ASP and the newest reference chip: upper bounds. docs/market.md.",
+    )
 
 
 def _accuracy(data: ReportData) -> None:

@@ -45,6 +45,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("datacenter", "A power-limited site: what each system delivers"),
     ("business", "The business of compute: rental paths, cluster returns, API margins"),
     ("frontier", "Throughput vs interactivity: the Pareto frontier"),
+    ("market", "Market: capex to accelerators, vendor revenue and share"),
     ("accuracy", "How accurate is this"),
     ("assumptions", "Assumptions and sources"),
 )
@@ -64,6 +65,7 @@ FIXED_TABLES: tuple[str, ...] = (
     "rental_costs",
     "frontier_best",
     "frontier",
+    "market",
     "accuracy",
     "assumptions",
     "sources",
@@ -627,6 +629,66 @@ td.t{text-align:left} td.long{white-space:normal;min-width:180px;max-width:420px
 """
 
 
+def _fan(
+    fig: go.Figure,
+    x: list[str],
+    p: list[dict[str, float]],
+    name: str,
+    colour: str,
+    scale: float,
+    row: int,
+    dash: str = "solid",
+) -> None:
+    """A p10-p90 band and the p50 line of one series (a fan chart)."""
+    lo = [v["p10"] / scale for v in p]
+    hi = [v["p90"] / scale for v in p]
+    mid = [v["p50"] / scale for v in p]
+    fig.add_trace(
+        go.Scatter(
+            x=x + x[::-1],
+            y=hi + lo[::-1],
+            fill="toself",
+            fillcolor=colour,
+            opacity=0.18,
+            line={"width": 0},
+            hoverinfo="skip",
+            showlegend=False,
+        ),
+        row=row,
+        col=1,
+    )
+    fig.add_trace(
+        go.Scatter(x=x, y=mid, name=name, mode="lines", line={"color": colour, "dash": dash}),
+        row=row,
+        col=1,
+    )
+
+
+def _market_figure(d: ReportData) -> go.Figure:
+    """Fan charts per calendar quarter: vendor revenue, and NVIDIA's share of revenue."""
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.08,
+        subplot_titles=(
+            "Vendor revenue per quarter (B USD), p50 and p10-p90",
+            "NVIDIA share of modelled vendor revenue",
+        ),
+    )
+    for k, (name, r) in enumerate(d.raw.get("market", {}).items()):
+        dash = "solid" if k == 0 else "dash"
+        x = [q["quarter"] for q in r["quarters"]]
+        for j, vendor in enumerate(("NVIDIA", "Broadcom")):
+            p = [q["revenue_usd"][vendor] for q in r["quarters"]]
+            _fan(fig, x, p, f"{vendor} ({name})", PALETTE[j], 1e9, 1, dash)
+        share = [q["share_by_revenue"]["NVIDIA"] for q in r["quarters"]]
+        _fan(fig, x, share, f"NVIDIA share ({name})", PALETTE[2 + k], 1.0, 2, dash)
+    fig.update_layout(height=640, title="Market model: base vs custom-ASIC shift")
+    fig.update_yaxes(tickformat=".0%", row=2, col=1)
+    return fig
+
+
 def _section(anchor: str, body: str) -> str:
     heading = dict(SECTIONS)[anchor]
     return f"<section id='{anchor}'><h2>{html.escape(heading)}</h2>{body}</section>"
@@ -778,6 +840,27 @@ def render_html(d: ReportData) -> str:
             + table("frontier", 40),
         )
     )
+    if "market" in t:
+        checks = {n: r["checks"] for n, r in d.raw.get("market", {}).items()}
+        half = ", ".join(
+            f"{n}: {c['asic_share_reaches_half']['year'] or 'not by the horizon'}"
+            for n, c in checks.items()
+        )
+        parts.append(
+            _section(
+                "market",
+                "<p>Big-four capex &rarr; accelerator spend by vendor family &rarr; units "
+                "(&divide; sourced ASPs) &rarr; installed base &rarr; power and token capacity "
+                "(the engine's tokens/s per chip) &rarr; vendor revenue and share, quarter by "
+                "quarter, from the sourced market dataset (<code>siliconomics data show "
+                "market</code>). Bands are p10-p90 over Monte Carlo draws of the scenario "
+                "files' stated distributions. The year custom ASICs reach half of accelerator "
+                f"spend: {html.escape(half)}. Backtest and method: "
+                "<code>siliconomics market backtest</code>, <code>docs/market.md</code>.</p>"
+                + fig(_market_figure(d))
+                + table("market"),
+            )
+        )
     n = d.raw.get("validation_points", 0)
     validated = d.raw.get("validated_vendors", [])
     shown = {p["accelerator"] for m, _ in models(d) for p in d.raw[f"perf/{m}/offline"]["rows"]}
