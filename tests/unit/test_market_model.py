@@ -282,3 +282,10 @@ def test_draws_on_a_local_ray_instance():
     local = model.run(DATA, FAM, BASE, {}, through_year=2027, draws=20, seed=5)
     assert p.revenue_usd.shape[0] == 60
     assert np.array_equal(p.revenue_usd[:20], local.revenue_usd)
+
+
+def test_overlay_market_folder_refuses_other_files(tmp_path):
+    (tmp_path / "market" / "scenarios").mkdir(parents=True)
+    (tmp_path / "market" / "scenarios" / "mine.txt").write_text("x")
+    with pytest.raises(SiliconomicsError, match="market/scenarios/ file must end in .yaml"):
+        load_catalog(tmp_path)

@@ -10,6 +10,8 @@ Layout (the package's ``data/`` folder, and the same layout in a user overlay fo
     models/<id>.yaml             {id, name, source, checkpoint_dtype, config: <config.json fields>}
     prices/<accelerator>.yaml    dated purchase and rental prices
     calibration/<id>.yaml        efficiency parameters of the performance model
+    market/*.csv                 market rows and calendars.csv (read by siliconomics.market)
+    market/families.yaml         vendor families; market/scenarios/<name>.yaml: scenarios
 
 An overlay entry whose id matches a built-in one replaces it whole; a new id adds an entry.
 Overlay sources are merged into the built-in ones. A chip names its calibration family in its
@@ -412,6 +414,8 @@ OVERLAY_FOLDERS: dict[str, tuple[str, ...]] = {
     "prices": (".yaml", ".yml"),
     "calibration": (".yaml", ".yml"),
     "datacenter/designs": (".yaml", ".yml"),
+    "market": (".csv",),
+    "market/scenarios": (".yaml", ".yml"),
 }
 OVERLAY_FILES = frozenset(
     {
@@ -421,6 +425,7 @@ OVERLAY_FILES = frozenset(
         "datacenter/switches.yaml",
         "datacenter/optics.yaml",
         "econ/inference_providers.yaml",
+        "market/families.yaml",
     }
 )
 
@@ -432,7 +437,13 @@ def _ignored(path: Path) -> bool:
 
 def check_overlay_layout(folder: Path) -> None:
     """Refuse an overlay entry this loader would not read (module docstring)."""
-    allowed = sorted([*(f"{k}/" for k in OVERLAY_FOLDERS), *OVERLAY_FILES])
+    allowed = sorted(
+        [
+            *(f"{k}/" for k in OVERLAY_FOLDERS),
+            *(f"{k}/" for k in OVERLAY_SUBFOLDERS),
+            *OVERLAY_FILES,
+        ]
+    )
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
         if any(_ignored(Path(part)) for part in rel.parts) or path.is_dir():
