@@ -287,5 +287,5 @@ def test_draws_on_a_local_ray_instance():
 def test_overlay_market_folder_refuses_other_files(tmp_path):
     (tmp_path / "market" / "scenarios").mkdir(parents=True)
     (tmp_path / "market" / "scenarios" / "mine.txt").write_text("x")
-    with pytest.raises(SiliconomicsError, match="market/scenarios/ file must end in .yaml"):
+    with pytest.raises(SiliconomicsError, match=r"market/scenarios/ file must end in \.yaml"):
         load_catalog(tmp_path)
