@@ -437,13 +437,7 @@ def _ignored(path: Path) -> bool:
 
 def check_overlay_layout(folder: Path) -> None:
     """Refuse an overlay entry this loader would not read (module docstring)."""
-    allowed = sorted(
-        [
-            *(f"{k}/" for k in OVERLAY_FOLDERS),
-            *(f"{k}/" for k in OVERLAY_SUBFOLDERS),
-            *OVERLAY_FILES,
-        ]
-    )
+    allowed = sorted([*(f"{k}/" for k in OVERLAY_FOLDERS), *OVERLAY_FILES])
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
         if any(_ignored(Path(part)) for part in rel.parts) or path.is_dir():
