@@ -1451,6 +1451,11 @@ def overrides(items: dict[str, str] | list[str] | None) -> dict[str, float] | No
 # --- Market (issue 14) ------------------------------------------------------------------
 
 
+#: Draws held in memory at once: each [draw, family, quarter] array is 8 bytes a cell, and a
+#: run keeps about eight of them (50,000 draws over 2023-2028: ~0.5 GB).
+MARKET_MAX_DRAWS = 50_000
+
+
 def _market(catalog: Catalog | None) -> tuple[Catalog, market_dataset.MarketData]:
     cat = catalog or builtin_catalog()
     return cat, market_dataset.load_market(cat)
@@ -1520,8 +1525,10 @@ def market(
     day = parse_as_of(as_of, today or date.today()) if as_of else None
     if not 2024 <= through <= 2035:
         raise SiliconomicsError(f"--through: must be a year in 2024..2035, got {through}")
-    if not 1 <= draws <= 1_000_000:
-        raise SiliconomicsError(f"--draws: must be in 1..1000000, got {draws}")
+    if not 1 <= draws <= MARKET_MAX_DRAWS:
+        raise SiliconomicsError(f"--draws: must be in 1..{MARKET_MAX_DRAWS}, got {draws}")
+    if seed < 0:
+        raise SiliconomicsError(f"--seed: must be >= 0, got {seed}")
     fam = load_families(cat)
     sc = load_scenario(scenario, cat, fam)
     chips = market_chips(fam, sc.spec.token_workload, cat)

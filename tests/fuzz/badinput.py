@@ -486,6 +486,7 @@ BASE_ARGS: dict[str, list[str]] = {
     ],
     "rental": ["--hardware", CHIP],
     "neocloud": ["--hardware", CHIP, "--chips", "64"],
+    "market": ["--draws", "20", "--through", "2026"],
 }
 
 #: Options whose value decides how long a valid run takes (lengths, counts): on the commands
@@ -674,6 +675,7 @@ OPTIONS: dict[str, list[str]] = {
         "--chip-price-usd",
         "--set",
     ],
+    "market": ["--scenario", "--as-of", "--through", "--draws", "--seed"],
 }
 
 
