@@ -273,6 +273,8 @@ def _plan(data: ReportData) -> list[list[Call]]:
     for hw in sc.frontier_hardware:
         groups.append([("throughput", *_frontier_call(data, hw))])
     groups.append([("datacenter_compare", *_datacenter_call(data))])
+    # the market chain's reference operating points (one per vendor family)
+    groups.append([("market", "market/base", {"scenario": "base", "draws": 1})])
     for model in sc.models:
         for hw in sc.query_chips:
             groups.append(
