@@ -207,6 +207,7 @@ def test_browser_tco_view_matches_api(base: str, browser: Any, catalog: Catalog)
         ("train", "hw=nvidia-b200&train_chips=64&model=llama-3.1-8b", ["run", "step"]),
         ("datacenter", "systems=nvidia-hgx-h100&model=llama-3.1-8b", ["capex", "tokens"]),
         ("neocloud", "fleet_chips=512&debt_share=0.5", ["cash", "tornado"]),
+        ("market", "scenario=asic-50-50&draws=200&through=2027", ["revenue", "share"]),
     ],
 )
 def test_every_view_draws_its_charts(base: str, view: str, query: str, charts: list[str]) -> None:
@@ -224,6 +225,24 @@ def test_neocloud_view_shows_the_api_irr(base: str, catalog: Catalog) -> None:
     low, high = want["project_irr_per_year_low"], want["project_irr_per_year_high"]
     irr = f"{want['project_irr_per_year']:.1%} ({low:.1%} to {high:.1%}) per year"
     assert f"project IRR {irr}" in html
+
+
+def test_market_view_plots_the_api_fan(base: str, catalog: Catalog) -> None:
+    """The market CSV is api.market's quarters, at full precision: the fan chart shows
+    exactly the p10/p50/p90 the api computed for the same scenario and draws."""
+    want = api.market("asic-50-50", through=2027, draws=200, catalog=catalog)
+    status, text = get(f"{base}/csv/market/share?scenario=asic-50-50&draws=200&through=2027")
+    assert status == 200
+    lines = text.strip().split("\n")[1:]
+    expected = [q for q in want["quarters"] if "NVIDIA" in q["share_by_revenue"]]
+    assert len(lines) == len(expected)
+    for line, q in zip(lines, expected, strict=True):
+        quarter, p50, p10, p90 = line.split(",")
+        nv = q["share_by_revenue"]["NVIDIA"]
+        assert quarter == q["quarter"]
+        assert (float(p50), float(p10), float(p90)) == (nv["p50"], nv["p10"], nv["p90"])
+    _, html = get(f"{base}/view/market?scenario=nope")
+    assert "scenario: unknown value &#x27;nope&#x27;; allowed: asic-50-50, base" in html
 
 
 def test_serve_port_range_and_host_warning() -> None:

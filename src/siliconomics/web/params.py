@@ -73,6 +73,9 @@ FIELDS: dict[str, Field] = {
         Field("years", "holding period (years)", "float"),
         Field("debt_share", "debt share (fraction)", "float", 0.0),
         Field("rent_usd_per_hour", "flat rent (USD/chip-hour)", "float"),
+        Field("scenario", "market scenario", "choice", "base", ("base", "asic-50-50")),
+        Field("through", "forecast through (year)", "int", 2028),
+        Field("draws", "Monte Carlo draws", "int", 1000),
         *(Field(name, label, "override") for name, label in _OVERRIDE_LABELS.items()),
     )
 }

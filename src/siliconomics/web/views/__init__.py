@@ -112,7 +112,16 @@ def formats(value: str | None) -> list[str] | None:
 
 
 # The registry last: each view module imports the helpers above.
-_MODULES = ("cost", "frontier", "tco", "reasoning", "train", "datacenter", "neocloud")
+_MODULES = (
+    "cost",
+    "frontier",
+    "tco",
+    "reasoning",
+    "train",
+    "datacenter",
+    "neocloud",
+    "market",
+)
 VIEWS: dict[str, View] = {
     v.name: v
     for v in (importlib.import_module(f"siliconomics.web.views.{m}").VIEW for m in _MODULES)
