@@ -29,6 +29,7 @@ from siliconomics.errors import SiliconomicsError
 from siliconomics.report.scenario import Scenario, load_scenario
 from siliconomics.serving import operating
 from siliconomics.stamp import build_stamp
+from siliconomics.validation import training_error_model
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,9 @@ class ReportData:
     raw: dict[str, Any] = field(default_factory=dict)
     findings: list[str] = field(default_factory=list)
     drivers_text: list[str] = field(default_factory=list)
+    #: Answers worker processes returned whole (calls with no engine cache to warm: the
+    #: training searches), by plan key; each is used once, by the step that asks for it.
+    prefetched: dict[str, Any] = field(default_factory=dict)
 
 
 Progress = Callable[[str], None]
@@ -125,6 +129,12 @@ def _steps(sc: Scenario, catalog: Catalog) -> list[tuple[str, Callable[[ReportDa
         steps.append((f"frontier: {sc.frontier_chips} x {hw}", _frontier_step(hw)))
     steps.append(("frontier table", _frontier_table))
     steps.append(("market: capex to vendor revenue, two scenarios", _market))
+    for hw in sc.training_hardware:
+        steps.append(
+            (f"training: {sc.training_model} on {sc.training_chips} x {hw}", _train_step(hw))
+        )
+    steps.append((f"RL loop: {sc.rl_model} on {sc.rl_chips} x {sc.rl_hardware}", _rl_step))
+    steps.append(("training tables", _training_tables))
     steps.append(("accuracy (held-out validation)", _accuracy))
     steps.append(("cost at market rental prices", _rental_costs))
     steps.append(("public API list prices", _api_prices))
@@ -270,6 +280,7 @@ def _plan(data: ReportData) -> list[list[Call]]:
                 key, kw = _cost_call(data, model, mode)
                 group.append(("cost", f"{key}/{hw}", {**kw, "hardware": [hw]}))
             groups.append(group)
+    groups.append([("rl_cost", *_rl_call(data))])
     for hw in sc.frontier_hardware:
         groups.append([("throughput", *_frontier_call(data, hw))])
     groups.append([("datacenter_compare", *_datacenter_call(data))])
@@ -280,30 +291,53 @@ def _plan(data: ReportData) -> list[list[Call]]:
             groups.append(
                 [("reasoning", *_reasoning_call(data, model, hw, k)) for k in (1, sc.best_of_k)]
             )
+    for hw in sc.training_hardware:
+        groups.append([("train", *_train_call(data, hw))])
     return [[(key, fn, kw) for fn, key, kw in g] for g in groups]
 
 
 def _call(data: ReportData, key: str, fn: str, kw: dict[str, Any]) -> dict[str, Any]:
     """The api's answer (its operating points come from the engine's cache when the
-    prefetch warmed it)."""
+    prefetch warmed it; a call in :data:`ANSWERED` comes whole from the worker that ran it,
+    its error as the same one line)."""
+    if key in data.prefetched:
+        got = data.prefetched.pop(key)
+        if isinstance(got, str):
+            raise SiliconomicsError(got)
+        answer: dict[str, Any] = got
+        return answer
     out: dict[str, Any] = getattr(api, fn)(**kw, catalog=data.catalog)
     return out
+
+
+#: api functions whose answer the worker sends back whole: their work (the training layout
+#: search) has no engine cache the main process could reuse, and the answer is small.
+ANSWERED = frozenset({"train", "rl_cost"})
 
 
 #: The catalog worker processes use: set before the pool forks, so it is inherited.
 _WORKER_CATALOG: list[Catalog] = []
 
 
-def _work(group: list[Call]) -> tuple[str, list[tuple[Any, Any]]]:
-    """Run a group of calls in a worker; return its first key and the engine-cache
-    entries the calls created (an error is the api's to report again when a step asks)."""
+def _work(
+    group: list[Call],
+) -> tuple[str, list[tuple[Any, Any]], dict[str, Any]]:
+    """Run a group of calls in a worker; return its first key, the engine-cache entries
+    the calls created (an error is the api's to report again when a step asks) and the
+    answers (or error lines) of the calls in :data:`ANSWERED`."""
     before = set(operating.cached_questions())
-    for _key, fn, kw in group:
+    answers: dict[str, Any] = {}
+    for key, fn, kw in group:
         try:
-            getattr(api, fn)(**kw, catalog=_WORKER_CATALOG[0])
-        except SiliconomicsError:
+            out = getattr(api, fn)(**kw, catalog=_WORKER_CATALOG[0])
+        except SiliconomicsError as exc:
+            if fn in ANSWERED:
+                answers[key] = str(exc)
             continue
-    return group[0][0], [(k, v) for k, v in operating.cached_items() if k not in before]
+        if fn in ANSWERED:
+            answers[key] = out
+    entries = [(k, v) for k, v in operating.cached_items() if k not in before]
+    return group[0][0], entries, answers
 
 
 def _ignore_interrupts() -> None:
@@ -331,11 +365,13 @@ def _prefetch(data: ReportData, jobs: int | None, progress: Progress | None) -> 
     if n < 2:
         return
     api.error_model(data.catalog)  # once, before the fork: the workers inherit it
+    training_error_model(data.catalog)
     _WORKER_CATALOG[:] = [data.catalog]
     pool = multiprocessing.get_context("fork").Pool(n, initializer=_ignore_interrupts)
     try:
-        for group_key, entries in pool.imap_unordered(_work, plan):
+        for group_key, entries, answers in pool.imap_unordered(_work, plan):
             operating.remember(entries)
+            data.prefetched.update(answers)
             if progress is not None:
                 progress(f"simulated {group_key}")
     except BaseException:
@@ -1395,6 +1431,9 @@ def _assumptions(data: ReportData) -> None:
     shown: set[str] = set()
     for model, _ in models(data):
         shown |= {p["accelerator"] for p in data.raw[f"perf/{model}/offline"]["rows"]}
+    for hw in data.scenario.training_hardware:
+        if "accelerator" in data.raw.get(f"training/{hw}", {}):
+            shown.add(data.raw[f"training/{hw}"]["accelerator"])
     for acc in sorted(shown):
         used |= set(api.catalog_show(acc, cat)["sources"])
     used.add(data.scenario.source)
@@ -1416,5 +1455,222 @@ def _assumptions(data: ReportData) -> None:
                 "url": cat.sources[sid].url if sid in cat.sources else "",
             }
             for sid in sorted(used)
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- training (issue 12)
+
+
+def _train_call(data: ReportData, hw: str) -> tuple[str, dict[str, Any]]:
+    sc = data.scenario
+    return f"training/{hw}", {
+        "model": sc.training_model,
+        "hardware": hw,
+        "chips": sc.training_chips,
+        "seq_len": sc.training_seq_len,
+        "global_batch_tokens": float(sc.training_global_batch_tokens),
+        "precision": sc.training_precision,
+        "tokens": sc.training_tokens,
+        "overrides": dict(sc.overrides) or None,
+    }
+
+
+def _rl_call(data: ReportData) -> tuple[str, dict[str, Any]]:
+    sc = data.scenario
+    return "rl", {
+        "model": sc.rl_model,
+        "hardware": sc.rl_hardware,
+        "chips": sc.rl_chips,
+        "prompts_per_step": sc.rl_prompts_per_step,
+        "samples_per_prompt": sc.rl_samples_per_prompt,
+        "prompt_tokens": sc.rl_prompt_tokens,
+        "rollout_tokens": sc.rl_rollout_tokens,
+        "steps": sc.rl_steps,
+        "reward_model": sc.rl_reward_model,
+        "overrides": dict(sc.overrides) or None,
+    }
+
+
+def _train_step(hw: str) -> Callable[[ReportData], None]:
+    def run(data: ReportData) -> None:
+        key, kw = _train_call(data, hw)
+        try:
+            data.raw[key] = _call(data, key, "train", kw)
+        except SiliconomicsError as exc:
+            data.raw[key] = {"error": str(exc)}
+
+    return run
+
+
+def _rl_step(data: ReportData) -> None:
+    key, kw = _rl_call(data)
+    try:
+        data.raw[key] = _call(data, key, "rl_cost", kw)
+    except SiliconomicsError as exc:
+        data.raw[key] = {"error": str(exc)}
+
+
+def _training_validation(r: dict[str, Any]) -> str:
+    iv = r["interval"]
+    if not r["validated"]:
+        return (
+            "unvalidated: no published training runs of its family (prior efficiencies), "
+            f"interval of {iv['group']}"
+        )
+    return f"validated: {iv['group']}, {iv['points']} held-out training runs"
+
+
+TRAINING_COLUMNS = (
+    Column("hardware", "cluster"),
+    Column("accelerator", "chip"),
+    Column("chips", "chips", "{:,.0f}"),
+    Column("validation", "validation"),
+    Column("layout", "best layout found"),
+    Column("mfu", "MFU (fraction of peak)", "{:.1%}"),
+    Column("tokens_per_s_per_chip", "tokens/s per chip", "{:,.0f}"),
+    Column("wall_clock_days", "wall clock (days)", "{:,.0f}"),
+    Column("chip_hours", "chip-hours", "{:,.3g}"),
+    Column("usd_per_chip_hour", "TCO USD / chip-hour", "{:.2f}"),
+    Column("cost_usd", "cost (USD)", "{:,.3g}"),
+    Column("status", "not costed / not run: why"),
+)
+
+
+def _training_row(hw: str, r: dict[str, Any]) -> dict[str, Any]:
+    """One cluster's frontier run: the api's answer copied; intervals as the api gives them
+    (MFU and tokens/s from the step, days, chip-hours and USD from ``run``)."""
+    if "error" in r:
+        return {"hardware": hw, "status": r["error"]}
+    run = r["run"]
+    row: dict[str, Any] = {
+        "hardware": hw,
+        "accelerator": r["accelerator"],
+        "chips": r["chips"],
+        "validation": _training_validation(r),
+        "layout": r["layout_text"],
+        "usd_per_chip_hour": run["usd_per_chip_hour"],
+        "status": _not_costed(run["price_basis"]),
+    }
+    for key in ("mfu", "tokens_per_s_per_chip"):
+        row[key] = r[key]
+    row["tokens_per_s_per_chip_low"] = r["tokens_per_s_low"] / r["chips"]
+    row["tokens_per_s_per_chip_high"] = r["tokens_per_s_high"] / r["chips"]
+    row["mfu_low"], row["mfu_high"] = r["mfu_low"], r["mfu_high"]
+    for key in ("wall_clock_days", "chip_hours", "cost_usd"):
+        row[key] = run[key]
+        if run.get(f"{key}_low") is not None:
+            row[f"{key}_low"], row[f"{key}_high"] = run[f"{key}_low"], run[f"{key}_high"]
+    return row
+
+
+def _not_costed(basis: str) -> str | None:
+    """The api's price basis as the reason a run is timed but not costed (None: costed)."""
+    if basis in ("tco", "given"):
+        return None
+    return "not costed: " + basis.removeprefix("none (").removesuffix(")")
+
+
+#: Which side of the RL loop each stage's chip time counts to (econ.rl's shares).
+RL_SIDES = {
+    "generation": "inference",
+    "reward": "inference",
+    "logprob": "inference",
+    "update": "training",
+    "sync": "weight sync",
+    "idle": "idle",
+}
+
+
+def _training_tables(data: ReportData) -> None:
+    sc = data.scenario
+    rows = [_training_row(hw, data.raw[f"training/{hw}"]) for hw in sc.training_hardware]
+    data.tables["training_run"] = Table(
+        "training_run",
+        f"Frontier pre-training run: {sc.training_model}, {sc.training_tokens / 1e12:g}T tokens, "
+        f"{sc.training_precision}, {sc.training_seq_len:,}-token sequences, "
+        f"{sc.training_global_batch_tokens / 2**20:g}M-token batches, on "
+        f"{sc.training_chips:,} chips of each cluster (api.train, searched layout)",
+        TRAINING_COLUMNS,
+        rows,
+        note=(
+            "Brackets: 80% intervals from the held-out residuals of published training runs "
+            "of the chip's family. Days and chip-hours are the ideal step time with no "
+            "failures, restarts or checkpoints. Cost at the owner's TCO per chip-hour; a "
+            "cluster whose chip has no sourced price or power is timed, not costed, and one "
+            "the fabric data cannot time (no sourced scale-out bandwidth) is listed with "
+            "the reason."
+        ),
+    )
+    r = data.raw["rl"]
+    if "error" in r:
+        data.tables["rl_stages"] = Table(
+            "rl_stages",
+            "RL loop: not computed",
+            (Column("status", "why"),),
+            [{"status": r["error"]}],
+        )
+        data.tables["rl_sensitivity"] = Table(
+            "rl_sensitivity", "RL loop sensitivity: not computed", (Column("case", "case"),), []
+        )
+        return
+    stage_s = r["stage_s"]
+    stages = [
+        {
+            "stage": stage,
+            "side": RL_SIDES[stage],
+            "stage_s": stage_s.get(stage),
+            "chip_s_per_step": chip_s,
+            "share_of_chip_time": chip_s / sum(r["chip_s_per_step"].values()),
+            "cost_usd": r["cost_usd_by_stage"][stage] if r.get("cost_usd_by_stage") else None,
+        }
+        for stage, chip_s in r["chip_s_per_step"].items()
+    ]
+    data.tables["rl_stages"] = Table(
+        "rl_stages",
+        f"RL loop, {r['mode']} cluster: {sc.rl_model} on {r['chips']} x {sc.rl_hardware}, "
+        f"{r['prompts_per_step']} prompts x {r['samples_per_prompt']} samples, "
+        f"{r['prompt_tokens']:,}-token prompts, {r['rollout_tokens']:,}-token rollouts, "
+        f"reward model {sc.rl_reward_model or 'none (rule-based verifier)'}, "
+        f"{r['steps']} steps (api.rl_cost)",
+        (
+            Column("stage", "stage"),
+            Column("side", "counts to"),
+            Column("stage_s", "time per step (s)", "{:,.1f}"),
+            Column("chip_s_per_step", "chip-seconds per step", "{:,.0f}"),
+            Column("share_of_chip_time", "share of chip time", "{:.1%}"),
+            Column("cost_usd", f"cost over {r['steps']} steps (USD)", "{:,.0f}"),
+        ),
+        stages,
+        note="Generation at the serving engine's operating point, reward and log-prob "
+        "passes are inference; the policy update (training step model at its best layout) "
+        "is training.",
+    )
+    data.tables["rl_sensitivity"] = Table(
+        "rl_sensitivity",
+        "How the inference share moves with rollout length and samples per prompt",
+        (
+            Column("case", "case"),
+            Column("samples_per_prompt", "samples per prompt", "{:.0f}"),
+            Column("rollout_tokens", "rollout tokens", "{:,.0f}"),
+            Column("step_s", "step (s)", "{:,.0f}"),
+            Column("inference_share", "inference share of chip time", "{:.1%}"),
+            Column("cost_usd", f"cost over {r['steps']} steps (USD)", "{:,.0f}"),
+            Column("skipped", "not computed: why"),
+        ),
+        [
+            {
+                "case": "as stated",
+                "samples_per_prompt": r["samples_per_prompt"],
+                "rollout_tokens": r["rollout_tokens"],
+                "step_s": r["step_s"],
+                "step_s_low": r["step_s_low"],
+                "step_s_high": r["step_s_high"],
+                "inference_share": r["inference_share"],
+                "cost_usd": r.get("cost_usd"),
+                "cost_usd_low": r.get("cost_usd_low"),
+                "cost_usd_high": r.get("cost_usd_high"),
+            },
+            *r["sensitivity"],
         ],
     )

@@ -46,6 +46,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("business", "The business of compute: rental paths, cluster returns, API margins"),
     ("frontier", "Throughput vs interactivity: the Pareto frontier"),
     ("market", "Market: capex to accelerators, vendor revenue and share"),
+    ("training", "Training: a frontier run per cluster, and an RL loop's inference share"),
     ("accuracy", "How accurate is this"),
     ("assumptions", "Assumptions and sources"),
 )
@@ -74,6 +75,9 @@ FIXED_TABLES: tuple[str, ...] = (
     "rental_path",
     "neocloud_irr",
     "margins",
+    "training_run",
+    "rl_stages",
+    "rl_sensitivity",
 )
 
 
@@ -608,6 +612,65 @@ def _frontier_figure(d: ReportData) -> go.Figure:
     return fig
 
 
+def _training_figure(d: ReportData) -> go.Figure:
+    """Days and cost of the frontier run per cluster, with their intervals (timed-only
+    clusters have no cost bar; clusters that could not be run are left out)."""
+    rows = [r for r in d.tables["training_run"].rows if r.get("wall_clock_days") is not None]
+    labels = [
+        f"{r['hardware']}{'' if not str(r['validation']).startswith('unvalidated') else ' *'}"
+        for r in rows
+    ]
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=["wall clock (days)", "cost (million USD, TCO)"],
+        horizontal_spacing=0.22,
+    )
+    fig.add_trace(
+        go.Bar(
+            y=labels,
+            x=[r["wall_clock_days"] for r in rows],
+            error_x=_error_bars(rows, "wall_clock_days"),
+            orientation="h",
+            marker_color=PALETTE[0],
+            showlegend=False,
+            hovertemplate="%{y}: %{x:,.0f} days<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    scaled = [
+        None
+        if r.get("cost_usd") is None
+        else {k: r[k] / 1e6 for k in ("cost_usd", "cost_usd_low", "cost_usd_high") if k in r}
+        for r in rows
+    ]
+    fig.add_trace(
+        go.Bar(
+            y=labels,
+            x=[c["cost_usd"] if c else None for c in scaled],
+            error_x=_error_bars(scaled, "cost_usd"),
+            orientation="h",
+            marker_color=PALETTE[1],
+            showlegend=False,
+            hovertemplate="%{y}: %{x:,.1f} M USD<extra></extra>",
+        ),
+        row=1,
+        col=2,
+    )
+    fig.update_xaxes(title_text="days", row=1, col=1)
+    fig.update_xaxes(title_text="million USD", row=1, col=2)
+    fig.update_yaxes(autorange="reversed")
+    sc = d.scenario
+    fig.update_layout(
+        title=f"{sc.training_model} on {sc.training_tokens / 1e12:g}T tokens, "
+        f"{sc.training_chips:,} chips per cluster (bars: 80% interval; * unvalidated; "
+        "no cost bar: no sourced price or power)",
+        height=120 + 48 * max(len(rows), 1),
+    )
+    return fig
+
+
 # --------------------------------------------------------------------------- the page
 
 CSS = """
@@ -861,6 +924,7 @@ def render_html(d: ReportData) -> str:
                 + table("market"),
             )
         )
+    parts.append(_section("training", _training_html(d, fig, table)))
     n = d.raw.get("validation_points", 0)
     validated = d.raw.get("validated_vendors", [])
     shown = {p["accelerator"] for m, _ in models(d) for p in d.raw[f"perf/{m}/offline"]["rows"]}
@@ -906,6 +970,45 @@ def render_html(d: ReportData) -> str:
         f"{html.escape(_catalog_label(d))}</p>"
         f"<nav>{nav}</nav>" + "".join(parts) + "</main>"
         f"<script>{SORT_SCRIPT}</script></body></html>"
+    )
+
+
+def _training_html(d: ReportData, fig: _Figures, table: Any) -> str:
+    sc = d.scenario
+    rl = d.raw.get("rl", {})
+    if "error" in rl:
+        split = f"<p>RL loop not computed: {html.escape(rl['error'])}</p>"
+    else:
+        cost = (
+            f", {rl['cost_usd']:,.0f} USD ({rl['cost_usd_low']:,.0f}&ndash;"
+            f"{rl['cost_usd_high']:,.0f}) for {rl['steps']} steps at the TCO"
+            if rl.get("cost_usd") is not None
+            else ""
+        )
+        split = (
+            f"<div class='box'><p>RL loop ({html.escape(sc.rl_model)} on {rl['chips']} "
+            f"{html.escape(sc.rl_hardware)}, {rl['mode']} cluster): "
+            f"<b>{rl['inference_share']:.0%} of chip time is inference</b> (rollouts, reward "
+            f"and log-prob passes), {rl['training_share']:.0%} training (the policy update); a "
+            f"step takes {rl['step_s']:,.0f} s ({rl['step_s_low']:,.0f}&ndash;"
+            f"{rl['step_s_high']:,.0f}){cost}."
+            + ("" if rl["validated"] else " <span class='badge'>unvalidated</span>")
+            + "</p></div>"
+        )
+    return (
+        "<p>Training a frontier model: the same run on clusters of GPUs and ASICs, each "
+        "with the fastest parallel layout that fits (tensor, pipeline, data, context, expert "
+        "parallelism, micro-batch, recomputation, searched by the training step model; "
+        "siliconomics train). MFU counts model FLOPs (6N plus causal attention).</p>"
+        + fig(_training_figure(d))
+        + table("training_run")
+        + "<h3>Post-training: how much of an RL run is inference</h3>"
+        + split
+        + table("rl_stages")
+        + table("rl_sensitivity")
+        + "<p class='note'>No published RL run states per-stage times with a layout, so "
+        "the loop is not validated as a whole; its parts carry the serving engine's and the "
+        "training model's intervals (see docs/training.md).</p>"
     )
 
 

@@ -20,6 +20,38 @@ from siliconomics.catalog.loader import Catalog
 from siliconomics.errors import SiliconomicsError, unknown
 from siliconomics.perf.config import PrecisionPolicy
 
+#: The training section's workload when a scenario file does not name one (the built-in
+#: scenario states the same values): Llama 3.1 405B on 15.6T tokens (the token count of
+#: LLAMA3-PAPER) in 8K sequences and 16M-token batches on 16,384 chips of each cluster, and
+#: a GRPO-style RL loop, Qwen3-32B on 64 H100s (the docs/training.md example). Workload
+#: choices, not measurements: source SCN-REPORT-2026-11.
+TRAINING_DEFAULTS: dict[str, Any] = {
+    "training_model": "llama-3.1-405b",
+    "training_tokens": 15.6e12,
+    "training_seq_len": 8192,
+    "training_global_batch_tokens": 16 * 2**20,
+    "training_chips": 16384,
+    "training_precision": "bf16",
+    "training_hardware": (
+        "nvidia-hgx-h100",
+        "nvidia-hgx-b200",
+        "nvidia-gb200-nvl72",
+        "google-tpu-v5p-pod",
+        "google-tpu7x-pod",
+        "aws-trn2-ultraserver",
+        "aws-trn3-ultraserver",
+    ),
+    "rl_model": "qwen3-32b",
+    "rl_hardware": "nvidia-h100-sxm",
+    "rl_chips": 64,
+    "rl_prompts_per_step": 512,
+    "rl_samples_per_prompt": 16,
+    "rl_prompt_tokens": 512,
+    "rl_rollout_tokens": 8192,
+    "rl_steps": 100,
+    "rl_reward_model": "llama-3.1-8b",
+}
+
 
 class _ScenarioFile(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -42,6 +74,29 @@ class _ScenarioFile(BaseModel):
     frontier_chips: int = Field(ge=1, le=1024)
     frontier_hardware: list[str]
     site_mw: float = Field(default=100.0, gt=0, le=100_000)
+    # The training section (issue 12): optional, so scenario files written before it load.
+    training_model: str = TRAINING_DEFAULTS["training_model"]
+    training_tokens: float = Field(default=TRAINING_DEFAULTS["training_tokens"], gt=0, le=1e15)
+    training_seq_len: int = Field(default=TRAINING_DEFAULTS["training_seq_len"], ge=1, le=1 << 20)
+    training_global_batch_tokens: int = Field(
+        default=TRAINING_DEFAULTS["training_global_batch_tokens"], ge=1, le=1 << 30
+    )
+    training_chips: int = Field(default=TRAINING_DEFAULTS["training_chips"], ge=1, le=1_000_000)
+    training_precision: Literal["bf16", "fp8", "fp4"] = "bf16"
+    training_hardware: list[str] = Field(
+        default_factory=lambda: list(TRAINING_DEFAULTS["training_hardware"])
+    )
+    rl_model: str = TRAINING_DEFAULTS["rl_model"]
+    rl_hardware: str = TRAINING_DEFAULTS["rl_hardware"]
+    rl_chips: int = Field(default=TRAINING_DEFAULTS["rl_chips"], ge=1, le=1_000_000)
+    rl_prompts_per_step: int = Field(default=TRAINING_DEFAULTS["rl_prompts_per_step"], ge=1)
+    rl_samples_per_prompt: int = Field(
+        default=TRAINING_DEFAULTS["rl_samples_per_prompt"], ge=1, le=1024
+    )
+    rl_prompt_tokens: int = Field(default=TRAINING_DEFAULTS["rl_prompt_tokens"], ge=1, le=1 << 20)
+    rl_rollout_tokens: int = Field(default=TRAINING_DEFAULTS["rl_rollout_tokens"], ge=1, le=1 << 20)
+    rl_steps: int = Field(default=TRAINING_DEFAULTS["rl_steps"], ge=1, le=1_000_000)
+    rl_reward_model: str | None = TRAINING_DEFAULTS["rl_reward_model"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +120,23 @@ class Scenario:
     overrides: tuple[tuple[str, float], ...] = ()
     source: str = "user"
     site_mw: float = 100.0  # facility MW of the power-limited site comparison
+    # The training section: a frontier run on each training_hardware cluster, one RL loop.
+    training_model: str = TRAINING_DEFAULTS["training_model"]
+    training_tokens: float = TRAINING_DEFAULTS["training_tokens"]
+    training_seq_len: int = TRAINING_DEFAULTS["training_seq_len"]
+    training_global_batch_tokens: int = TRAINING_DEFAULTS["training_global_batch_tokens"]
+    training_chips: int = TRAINING_DEFAULTS["training_chips"]
+    training_precision: str = TRAINING_DEFAULTS["training_precision"]
+    training_hardware: tuple[str, ...] = TRAINING_DEFAULTS["training_hardware"]
+    rl_model: str = TRAINING_DEFAULTS["rl_model"]
+    rl_hardware: str = TRAINING_DEFAULTS["rl_hardware"]
+    rl_chips: int = TRAINING_DEFAULTS["rl_chips"]
+    rl_prompts_per_step: int = TRAINING_DEFAULTS["rl_prompts_per_step"]
+    rl_samples_per_prompt: int = TRAINING_DEFAULTS["rl_samples_per_prompt"]
+    rl_prompt_tokens: int = TRAINING_DEFAULTS["rl_prompt_tokens"]
+    rl_rollout_tokens: int = TRAINING_DEFAULTS["rl_rollout_tokens"]
+    rl_steps: int = TRAINING_DEFAULTS["rl_steps"]
+    rl_reward_model: str | None = TRAINING_DEFAULTS["rl_reward_model"]
 
     def with_options(self, **options: Any) -> Scenario:
         """Override fields from command-line options (None = keep the scenario's)."""
@@ -86,11 +158,25 @@ class Scenario:
                 f"report scenario: field 'source': {self.source!r} is not in sources.yaml"
             )
         PrecisionPolicy.make(self.weights, None, self.precision)
-        for m in (*self.models, self.small_model, self.frontier_model):
+        reward = (self.rl_reward_model,) if self.rl_reward_model else ()
+        for m in (
+            *self.models,
+            self.small_model,
+            self.frontier_model,
+            self.training_model,
+            self.rl_model,
+            *reward,
+        ):
             if m not in catalog.models:
                 raise unknown("model", m, catalog.models)
         hw_ids = [*catalog.accelerators, *catalog.systems]
-        for h in (*(self.hardware or ()), *self.query_chips, *self.frontier_hardware):
+        for h in (
+            *(self.hardware or ()),
+            *self.query_chips,
+            *self.frontier_hardware,
+            *self.training_hardware,
+            self.rl_hardware,
+        ):
             if h not in hw_ids:
                 raise unknown("hardware", h, hw_ids)
 
@@ -142,4 +228,20 @@ def load_scenario(
         frontier_hardware=tuple(f.frontier_hardware),
         source=f.source,
         site_mw=f.site_mw,
+        training_model=f.training_model,
+        training_tokens=f.training_tokens,
+        training_seq_len=f.training_seq_len,
+        training_global_batch_tokens=f.training_global_batch_tokens,
+        training_chips=f.training_chips,
+        training_precision=f.training_precision,
+        training_hardware=tuple(f.training_hardware),
+        rl_model=f.rl_model,
+        rl_hardware=f.rl_hardware,
+        rl_chips=f.rl_chips,
+        rl_prompts_per_step=f.rl_prompts_per_step,
+        rl_samples_per_prompt=f.rl_samples_per_prompt,
+        rl_prompt_tokens=f.rl_prompt_tokens,
+        rl_rollout_tokens=f.rl_rollout_tokens,
+        rl_steps=f.rl_steps,
+        rl_reward_model=f.rl_reward_model,
     )
