@@ -350,12 +350,21 @@ def test_worker_processes_give_the_same_report(tmp_path: Path) -> None:
         query_chips=("nvidia-h100-sxm",),
         frontier_model="llama-3.1-8b",
         frontier_hardware=("nvidia-hgx-h100",),
+        training_hardware=("nvidia-hgx-h100", "aws-trn2-ultraserver"),
     )
     operating.clear_cache()
     two = gather(scenario=small, jobs=2)
     operating.clear_cache()
     one = gather(scenario=small, jobs=1)
-    for name in ("chips_llama-3.1-8b", "reasoning", "frontier", "rental_costs"):
+    for name in (
+        "chips_llama-3.1-8b",
+        "reasoning",
+        "frontier",
+        "rental_costs",
+        "training_run",
+        "rl_stages",
+        "rl_sensitivity",
+    ):
         assert two.tables[name].rows == one.tables[name].rows, name
 
 
@@ -391,3 +400,63 @@ def test_business_section_equals_the_api(report_dir: Path) -> None:
     assert len({m["model"] for m in margins}) == 2
     page = (report_dir / "report.html").read_text()
     assert "break-even" in page and "Cluster IRR vs flat rental price" in page
+
+
+@pytest.mark.slow
+def test_training_section_equals_the_api(report_dir: Path) -> None:
+    """Issue 12: the frontier run per cluster and the RL split are api.train's and
+    api.rl_cost's answers for the scenario's inputs; clusters that cannot be costed or run
+    are listed with the reason."""
+    rows = {r["hardware"]: r for r in read_csv(report_dir, "training_run")}
+    assert list(rows) == list(SC.training_hardware)
+    kw = {
+        "chips": SC.training_chips,
+        "seq_len": SC.training_seq_len,
+        "global_batch_tokens": float(SC.training_global_batch_tokens),
+        "precision": SC.training_precision,
+        "tokens": SC.training_tokens,
+    }
+    h100 = api.train(SC.training_model, "nvidia-hgx-h100", **kw)
+    row = rows["nvidia-hgx-h100"]
+    assert row["layout"] == h100["layout_text"]
+    assert row["validation"].startswith("validated")
+    for key in ("mfu", "mfu_low", "mfu_high", "tokens_per_s_per_chip"):
+        assert float(row[key]) == pytest.approx(h100[key], rel=1e-12), key
+    for key in (
+        "wall_clock_days",
+        "wall_clock_days_high",
+        "chip_hours",
+        "cost_usd",
+        "cost_usd_low",
+    ):
+        assert float(row[key]) == pytest.approx(h100["run"][key], rel=1e-12), key
+    assert row["status"] == ""
+    # TPU v5p: timed, not costed (no sourced price), unvalidated
+    v5p = rows["google-tpu-v5p-pod"]
+    assert v5p["cost_usd"] == "" and v5p["status"].startswith("not costed: chip_price_usd")
+    assert v5p["validation"].startswith("unvalidated") and float(v5p["wall_clock_days"]) > 0
+    # Trainium2 beyond one UltraServer: no sourced scale-out bandwidth, not run
+    trn2 = rows["aws-trn2-ultraserver"]
+    assert "scale-out bandwidth" in trn2["status"] and trn2["mfu"] == ""
+    rl = api.rl_cost(
+        SC.rl_model,
+        SC.rl_hardware,
+        chips=SC.rl_chips,
+        prompts_per_step=SC.rl_prompts_per_step,
+        samples_per_prompt=SC.rl_samples_per_prompt,
+        prompt_tokens=SC.rl_prompt_tokens,
+        rollout_tokens=SC.rl_rollout_tokens,
+        steps=SC.rl_steps,
+        reward_model=SC.rl_reward_model,
+    )
+    stages = {r["stage"]: r for r in read_csv(report_dir, "rl_stages")}
+    inference = sum(
+        float(r["share_of_chip_time"]) for r in stages.values() if r["side"] == "inference"
+    )
+    assert inference == pytest.approx(rl["inference_share"], rel=1e-12)
+    assert float(stages["update"]["stage_s"]) == pytest.approx(rl["stage_s"]["update"], rel=1e-12)
+    sens = read_csv(report_dir, "rl_sensitivity")
+    assert [r["case"] for r in sens] == ["as stated", *(s["case"] for s in rl["sensitivity"])]
+    assert float(sens[0]["cost_usd"]) == pytest.approx(rl["cost_usd"], rel=1e-12)
+    page = (report_dir / "report.html").read_text()
+    assert f"{rl['inference_share']:.0%} of chip time is inference" in page

@@ -46,7 +46,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("business", "The business of compute: rental paths, cluster returns, API margins"),
     ("frontier", "Throughput vs interactivity: the Pareto frontier"),
     ("market", "Market: capex to accelerators, vendor revenue and share"),
-    ("training", "Training: a frontier run per cluster, and an RL loop's inference share"),
+    ("training", "Training: a frontier run per cluster, and the inference share of an RL loop"),
     ("accuracy", "How accurate is this"),
     ("assumptions", "Assumptions and sources"),
 )
