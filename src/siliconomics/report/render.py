@@ -639,7 +639,7 @@ def _training_figure(d: ReportData) -> go.Figure:
         row=1,
         col=1,
     )
-    scaled = [
+    scaled: list[dict[str, Any] | None] = [
         None
         if r.get("cost_usd") is None
         else {k: r[k] / 1e6 for k in ("cost_usd", "cost_usd_low", "cost_usd_high") if k in r}
