@@ -1530,9 +1530,9 @@ TRAINING_COLUMNS = (
     Column("mfu", "MFU (fraction of peak)", "{:.1%}"),
     Column("tokens_per_s_per_chip", "tokens/s per chip", "{:,.0f}"),
     Column("wall_clock_days", "wall clock (days)", "{:,.0f}"),
-    Column("chip_hours", "chip-hours", "{:,.3g}"),
+    Column("chip_hours", "chip-hours", "{:,.0f}"),
     Column("usd_per_chip_hour", "TCO USD / chip-hour", "{:.2f}"),
-    Column("cost_usd", "cost (USD)", "{:,.3g}"),
+    Column("cost_usd", "cost (USD)", "{:,.0f}"),
     Column("status", "not costed / not run: why"),
 )
 
