@@ -109,6 +109,11 @@ def error_model(catalog: Catalog | None = None) -> ErrorModel:
     return validation.error_model(catalog or builtin_catalog())
 
 
+def training_error_model(catalog: Catalog | None = None) -> Any:
+    """Prediction intervals of the training step model from held-out published runs."""
+    return validation.training_error_model(catalog or builtin_catalog())
+
+
 def precision_policy(
     weights: list[str] | str | None = None,
     kv: list[str] | str | None = None,

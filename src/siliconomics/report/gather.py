@@ -29,7 +29,6 @@ from siliconomics.errors import SiliconomicsError
 from siliconomics.report.scenario import Scenario, load_scenario
 from siliconomics.serving import operating
 from siliconomics.stamp import build_stamp
-from siliconomics.validation import training_error_model
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,7 +364,7 @@ def _prefetch(data: ReportData, jobs: int | None, progress: Progress | None) -> 
     if n < 2:
         return
     api.error_model(data.catalog)  # once, before the fork: the workers inherit it
-    training_error_model(data.catalog)
+    api.training_error_model(data.catalog)
     _WORKER_CATALOG[:] = [data.catalog]
     pool = multiprocessing.get_context("fork").Pool(n, initializer=_ignore_interrupts)
     try:
