@@ -29,7 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -420,15 +420,19 @@ def run(
     simulate: bool = True,
     training: bool = True,
     training_throughput: bool = True,
+    heldout: bool = True,
 ) -> Report:
     """Predict every row analytically; with ``simulate`` also run the serving simulator on
     the MLPerf throughput rows (method "simulated", summarised separately); with
     ``training`` also the published training runs (chip-hours at a published MFU) and,
     with ``training_throughput``, training throughput with the stated and the searched
-    layout (about 5 s)."""
+    layout (about 5 s); with ``heldout`` also predict every inference throughput row with
+    the calibration fitted without its source's fold (method "held-out",
+    :func:`heldout_points`)."""
     workloads = load_workloads()
     points = []
-    for row in rows if rows is not None else load_rows():
+    all_rows = rows if rows is not None else load_rows()
+    for row in all_rows:
         chip = catalog.accelerators.get(row["hardware"])
         vendor = chip.vendor if chip else "?"
         base: dict[str, Any] = dict(
@@ -464,6 +468,9 @@ def run(
             points.append(
                 Point(**base, predicted=value, config=config, skipped=skipped, method="simulated")
             )
+    if heldout:
+        analytic = {p.id: p for p in points if p.method == "analytic"}
+        points += heldout_points(catalog, all_rows, workloads, analytic, load_fold_fits())
     throughput = rows is None and training and training_throughput
     if rows is None and training:
         points += training_points(catalog)
@@ -473,6 +480,8 @@ def run(
     report.summaries = summarise(points)
     if throughput:
         report.summaries["training_throughput"] = training_summary(points, catalog)
+    if heldout:
+        report.summaries["held_out"] = heldout_summary(points, catalog)
     return report
 
 
@@ -531,6 +540,148 @@ def summarise(points: list[Point]) -> dict[str, dict[str, dict[str, float]]]:
     return out
 
 
+# --- issue 11: k-fold held-out errors, folds by source ---------------------------------
+
+#: Number of cross-validation folds. Folds are made of whole sources: every row of one
+#: source (one MLPerf round, one engine's table) lands in the same fold, so a prediction is
+#: never helped by a sibling row of the same table (same engine build, same submitter).
+FOLDS = 5
+HELD_OUT = "held-out"
+FITTED_PARAMETERS = ("gemm_efficiency", "memory_efficiency", "attention_decode_efficiency")
+
+
+def source_folds(rows: list[dict[str, str]], k: int = FOLDS) -> list[list[str]]:
+    """Assign sources to ``k`` folds, balancing row counts: sources sorted by row count
+    (largest first, then id) each go to the fold with the fewest rows so far (then the
+    lowest fold number). Deterministic; benchmarks/calibrate.py writes the result to
+    ``data/validation/folds.yaml`` with the parameters fitted without each fold."""
+    counts: dict[str, int] = defaultdict(int)
+    for r in rows:
+        counts[r["source"]] += 1
+    folds: list[list[str]] = [[] for _ in range(k)]
+    sizes = [0] * k
+    for src, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        i = min(range(k), key=lambda j: (sizes[j], j))
+        folds[i].append(src)
+        sizes[i] += n
+    return [sorted(f) for f in folds]
+
+
+@dataclass(frozen=True, slots=True)
+class FoldFits:
+    """The calibration fitted on all rows (``full``) and once per fold without that fold's
+    sources (``folds``: (sources, {family: parameters}))."""
+
+    full: dict[str, dict[str, float]]
+    folds: list[tuple[frozenset[str], dict[str, dict[str, float]]]]
+
+
+def load_fold_fits(path: Path | None = None) -> FoldFits | None:
+    path = path or data_dir() / "folds.yaml"
+    if not path.exists():
+        return None
+    data = yaml.safe_load(path.read_text()) or {}
+    return FoldFits(
+        full={f: {k: float(v) for k, v in ps.items()} for f, ps in data["full"].items()},
+        folds=[
+            (
+                frozenset(str(s) for s in fold["sources"]),
+                {f: {k: float(v) for k, v in ps.items()} for f, ps in fold["parameters"].items()},
+            )
+            for fold in data["folds"]
+        ],
+    )
+
+
+def _current(catalog: Catalog, family: str) -> dict[str, float] | None:
+    cal = catalog.calibrations.get(family)
+    return None if cal is None else {k: getattr(cal, k) for k in FITTED_PARAMETERS}
+
+
+def fold_catalogs(catalog: Catalog, fits: FoldFits) -> list[tuple[frozenset[str], Catalog]]:
+    """Per fold, the catalog with each family's fitted parameters replaced by those fitted
+    without the fold. A family whose parameters in ``catalog`` differ from the stored full
+    fit (a user overlay, or a calibration edited after the folds were fitted) keeps its
+    own values: its rows are then scored in-sample and :func:`heldout_points` says so."""
+    out = []
+    for sources, params in fits.folds:
+        cals = dict(catalog.calibrations)
+        for family, ps in params.items():
+            if _current(catalog, family) == fits.full.get(family):
+                cals[family] = replace(cals[family], **cast(dict[str, Any], ps))
+        out.append((sources, replace(catalog, calibrations=cals)))
+    return out
+
+
+def _family(catalog: Catalog, hardware: str) -> str:
+    chip = catalog.accelerators.get(hardware)
+    return chip.calibration_id if chip else "?"
+
+
+def _kind(catalog: Catalog, model: str) -> str:
+    arch = catalog.models.get(model)
+    return "?" if arch is None else ("moe" if arch.moe is not None else "dense")
+
+
+def heldout_points(
+    catalog: Catalog,
+    rows: list[dict[str, str]],
+    workloads: dict[tuple[str, str], Workload],
+    analytic: dict[str, Point],
+    fits: FoldFits | None,
+) -> list[Point]:
+    """Each throughput row predicted by the model fitted without the row's source (its
+    fold's parameters). A row whose source is in no fold (a user's own file, a row added
+    after the last fit) was not fitted on either, so its analytic prediction is already
+    held out; so is a row of a chip on the prior calibration. A fitted family whose
+    parameters differ from the stored fit cannot be held out: marked in ``config``."""
+    folds = fold_catalogs(catalog, fits) if fits else []
+    out = []
+    for row in rows:
+        if row["metric"] != THROUGHPUT or row["id"] not in analytic:
+            continue
+        a = analytic[row["id"]]
+        family = _family(catalog, row["hardware"])
+        fold = next((c for s, c in folds if row["source"] in s), None)
+        cal = catalog.calibrations.get(family)
+        if fold is None or cal is None or cal.is_prior:
+            out.append(replace(a, method=HELD_OUT))
+            continue
+        if fits is not None and _current(catalog, family) != fits.full.get(family):
+            note = "in-sample: calibration differs from the stored fold fit"
+            out.append(replace(a, method=HELD_OUT, predicted=None, skipped=note))
+            continue
+        try:
+            value, config, skipped = predict_row(row, fold, workloads)
+        except SiliconomicsError as exc:
+            value, config, skipped = None, "", str(exc)
+        out.append(replace(a, method=HELD_OUT, predicted=value, config=config, skipped=skipped))
+    return out
+
+
+def p90_abs(points: list[Point]) -> float:
+    """90th percentile of |error|, nearest rank (the ceil(0.9 n)-th smallest)."""
+    errs = sorted(abs(p.error) for p in points if p.error is not None)
+    return errs[min(len(errs) - 1, math.ceil(0.9 * len(errs)) - 1)]
+
+
+def heldout_summary(points: list[Point], catalog: Catalog) -> dict[str, dict[str, float]]:
+    """Median and p90 |error| of the held-out throughput predictions, overall and by vendor,
+    chip family, dense/MoE, scenario and engine."""
+    scored = [p for p in points if p.method == HELD_OUT and p.error is not None]
+    groups: dict[str, list[Point]] = defaultdict(list)
+    for p in scored:
+        groups["all"].append(p)
+        groups[f"vendor {p.vendor}"].append(p)
+        groups[f"family {_family(catalog, p.hardware)}"].append(p)
+        groups[f"kind {_kind(catalog, p.model)}"].append(p)
+        groups[f"scenario {p.scenario}"].append(p)
+    return {
+        g: {"median_abs_error": mape(ps), "p90_abs_error": p90_abs(ps), "points": len(ps)}
+        for g, ps in sorted(groups.items(), key=lambda kv: (kv[0] != "all", kv[0]))
+    }
+
+
 def is_train(row_id: str) -> bool:
     """The calibration's training half: rows whose id hashes even (crc32). The other half
     is held out; benchmarks/calibrate.py fits on this half only."""
@@ -541,15 +692,16 @@ _ERROR_MODELS: dict[int, tuple[Catalog, ErrorModel]] = {}
 
 
 def error_model(catalog: Catalog, report: Report | None = None) -> ErrorModel:
-    """Prediction intervals from the held-out analytic throughput residuals
-    (perf.uncertainty). Computed once per catalog (about a second) and kept."""
+    """Prediction intervals from the held-out throughput residuals: every row predicted
+    by the calibration fitted without its source's fold (:func:`heldout_points`;
+    perf.uncertainty). Computed once per catalog (about two seconds) and kept."""
     hit = _ERROR_MODELS.get(id(catalog))
     if hit is not None and hit[0] is catalog:
         return hit[1]
     report = report or run(catalog, simulate=False, training=False)
     residuals = []
     for p in report.scored(THROUGHPUT):
-        if p.method != "analytic" or is_train(p.id) or not p.predicted:
+        if p.method != HELD_OUT or not p.predicted:
             continue
         model = catalog.models.get(p.model)
         residuals.append(

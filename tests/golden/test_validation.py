@@ -119,3 +119,23 @@ def test_simulated_latency_at_a_request_rate(result, group, tolerance):
     s = result["summary"]["simulated"][group]
     assert s["points"] == 8
     assert s["median_abs_error"] <= tolerance, s
+
+
+@pytest.mark.parametrize(
+    ("group", "median_tol", "p90_tol"),
+    # Held out (5-fold by source, docs/accuracy.md), achieved at issue 11: all 15.3% / 84.1%,
+    # NVIDIA 10.2% / 38.6%, Hopper 9.0% / 23.6%, AMD 12.6% / 28.5%, MoE 29.0% / 798%. The
+    # issue's bar is median <= 10% and p90 <= 30% on every group: not met yet, pinned here
+    # at what it is so that a regression (or an improvement to tighten to) is noticed.
+    [
+        ("all", 0.16, 0.85),
+        ("vendor nvidia", 0.11, 0.40),
+        ("family nvidia-hopper", 0.10, 0.25),
+        ("vendor amd", 0.13, 0.30),
+    ],
+)
+def test_held_out_accuracy(result, group, median_tol, p90_tol):
+    s = result["summary"]["held_out"][group]
+    assert s["points"] >= 20
+    assert s["median_abs_error"] <= median_tol, s
+    assert s["p90_abs_error"] <= p90_tol, s

@@ -263,6 +263,7 @@ def test_validate_without_simulation_is_fast_and_complete():
     d = json.loads(r.output)
     assert {p["method"] for p in d["points"]} == {
         "analytic",
+        "held-out",
         "training",
         "training-stated",
         "training-searched",

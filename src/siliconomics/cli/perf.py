@@ -77,6 +77,8 @@ def estimate(
 
 def render_estimate(r: dict[str, Any]) -> None:
     p = r["parallelism"]
+    for w in r.get("warnings", []):
+        err.print(f"warning: {w}")
     out.print(
         f"[bold]{r['model']}[/bold] on {r['chips']} x {r['accelerator']}  "
         f"(tp={p['tp']} pp={p['pp']} ep={p['ep']} dp={p['dp']}, "
@@ -164,12 +166,19 @@ def validate(
                 p["config"] or p["skipped"],
             )
         out.print(t)
-        s = Table(title="median absolute error", title_justify="left")
-        for c in ("group", "value", "median |error|", "points"):
+        s = Table(title="absolute error (held_out: k-fold by source)", title_justify="left")
+        for c in ("group", "value", "median |error|", "p90 |error|", "points"):
             s.add_column(c)
         for group, rows in r["summary"].items():
             for name, v in rows.items():
-                s.add_row(group, name, f"{v['median_abs_error']:.1%}", str(v["points"]))
+                p90 = v.get("p90_abs_error")
+                s.add_row(
+                    group,
+                    name,
+                    f"{v['median_abs_error']:.1%}",
+                    "-" if p90 is None else f"{p90:.1%}",
+                    str(v["points"]),
+                )
         out.print(s)
     if write:
         write_file(write, accuracy_markdown(r), "write", force=force)
