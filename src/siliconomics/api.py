@@ -195,6 +195,7 @@ def estimate(
         "breakdown": {"prefill": e.prefill.breakdown(), "decode": e.decode.breakdown()},
         "calibration": hw.calibration.id,
         "validated": is_validated(hw.chip, cat),
+        "warnings": list(e.warnings),
         "parameters": param_summary(arch),
     }
 

@@ -96,7 +96,13 @@ def test_more_memory_never_lowers_max_batch(model, tp, ctx, factor):
         )
     except Exception:
         return  # does not fit; nothing to compare
-    big_hw = replace(hw, chip=replace(hw.chip, hbm_bytes=hw.chip.hbm_bytes * factor))
+    usable = hw.chip.hbm_usable_bytes
+    big_chip = replace(
+        hw.chip,
+        hbm_bytes=hw.chip.hbm_bytes * factor,
+        hbm_usable_bytes=usable * factor if usable is not None else None,
+    )
+    big_hw = replace(hw, chip=big_chip)
     big = plan_memory(m, par, PREC, big_hw, batch=1, context=ctx, step_tokens=8192, logit_tokens=1)
     assert big.max_batch >= small.max_batch
 

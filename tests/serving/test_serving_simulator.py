@@ -241,7 +241,7 @@ def test_bad_engine_settings(make, field: str) -> None:  # type: ignore[no-untyp
 
 
 def test_request_too_large_for_kv_memory(h100, llama8b, fp8) -> None:
-    small = replace(h100, chip=replace(h100.chip, hbm_bytes=24e9))
+    small = replace(h100, chip=replace(h100.chip, hbm_bytes=24e9, hbm_usable_bytes=None))
     with pytest.raises(SiliconomicsError, match="input_len/output_len"):
         simulate(llama8b, small, fp8, Deployment(Parallelism()), one(60_000, 60_000))
 

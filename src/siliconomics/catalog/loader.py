@@ -169,7 +169,7 @@ class _Builder:
             value = take(q, f"peak_flop_per_s.{name}", TERA)
             if value is not None:
                 peaks[DType(name)] = value
-        hbm_bytes = hbm_bw = sram = up_bw = out_bw = None
+        hbm_bytes = hbm_usable = hbm_bw = sram = up_bw = out_bw = None
         hbm_type = fabric = None
         domain: float | None = None
         if f.hbm:
@@ -177,6 +177,7 @@ class _Builder:
             hbm_bytes = take(f.hbm.capacity_gb, "hbm_bytes", GB) or take(
                 f.hbm.capacity_gib, "hbm_bytes", GIB
             )
+            hbm_usable = take(f.hbm.usable_mib, "hbm_usable_bytes", MIB)
             hbm_bw = take(f.hbm.bandwidth_tb_per_s, "hbm_bandwidth_bytes_per_s", TERA)
         if f.sram:
             sram = take(f.sram.capacity_mb, "sram_bytes", MB) or take(
@@ -211,6 +212,7 @@ class _Builder:
             kind=ChipKind(f.kind),
             peak_flop_per_s=peaks,
             hbm_bytes=hbm_bytes,
+            hbm_usable_bytes=hbm_usable,
             hbm_bandwidth_bytes_per_s=hbm_bw,
             hbm_type=hbm_type,
             sram_bytes=sram,

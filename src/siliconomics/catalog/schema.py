@@ -109,6 +109,9 @@ class HBMFile(Strict):
     type: str | None = None
     capacity_gb: bounded(1, 4096) | None = None  # type: ignore[valid-type]
     capacity_gib: bounded(1, 4096) | None = None  # type: ignore[valid-type]
+    # What the driver reports as total device memory (nvidia-smi memory.total, MiB): the
+    # capacity a framework can allocate, which differs from the marketed "80 GB".
+    usable_mib: bounded(1000, 4_000_000) | None = None  # type: ignore[valid-type]
     bandwidth_tb_per_s: bounded(0.05, 100) | None = None  # type: ignore[valid-type]
 
     @model_validator(mode="after")

@@ -77,6 +77,7 @@ class Accelerator:
     kind: ChipKind
     peak_flop_per_s: Mapping[DType, float]
     hbm_bytes: float | None = None
+    hbm_usable_bytes: float | None = None
     hbm_bandwidth_bytes_per_s: float | None = None
     hbm_type: str | None = None
     sram_bytes: float | None = None
@@ -106,14 +107,24 @@ class Accelerator:
                 f"dtype: {dtype} is not supported by {self.id} (its datasheet lists: {have})"
             ) from None
 
+    @property
+    def memory_capacity_bytes(self) -> float | None:
+        """Device memory a framework can allocate: the driver-reported total where sourced
+        (``hbm.usable_mib``: nvidia-smi shows 81,559 MiB = 85.5e9 B on an "80 GB" H100,
+        because the marketed figure is rounded and counts in neither GB nor GiB exactly),
+        else the datasheet capacity."""
+        return self.hbm_usable_bytes if self.hbm_usable_bytes is not None else self.hbm_bytes
+
     def require_memory(self) -> tuple[float, float]:
-        """(HBM bytes, HBM bytes/s), or an error for chips without sourced HBM figures."""
-        if self.hbm_bytes is None or self.hbm_bandwidth_bytes_per_s is None:
+        """(usable HBM bytes, HBM bytes/s), or an error for chips without sourced HBM
+        figures. The capacity is :attr:`memory_capacity_bytes`."""
+        cap = self.memory_capacity_bytes
+        if cap is None or self.hbm_bandwidth_bytes_per_s is None:
             raise SiliconomicsError(
                 f"hardware: {self.id} has no sourced HBM capacity/bandwidth; "
                 "the performance model needs both"
             )
-        return self.hbm_bytes, self.hbm_bandwidth_bytes_per_s
+        return cap, self.hbm_bandwidth_bytes_per_s
 
 
 class Topology(StrEnum):

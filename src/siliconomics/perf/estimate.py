@@ -70,6 +70,7 @@ class Estimate:
     prefill: PhaseEstimate
     decode: PhaseEstimate
     memory: MemoryPlan
+    warnings: tuple[str, ...] = ()
 
     @property
     def ttft_s(self) -> float:
@@ -181,14 +182,28 @@ def estimate(
         step_tokens=batch * input_len / m,
         logit_tokens=batch,
     )
+    warnings: tuple[str, ...] = ()
     if batch > mem.max_batch:
+        # An explicit batch is estimated whenever it fits in physical memory: the engine's
+        # reserve (calibration.memory_reserve_fraction) is a default a user may lower
+        # (vLLM --gpu-memory-utilization, TensorRT-LLM free_gpu_memory_fraction), so
+        # eating into it earns a warning, not a refusal. Only a batch whose KV cache
+        # exceeds the capacity left after weights and activations is refused.
         gb = 1e9
-        free = mem.capacity_bytes - mem.weights_bytes - mem.activations_bytes - mem.overhead_bytes
-        raise SiliconomicsError(
-            f"batch: {batch} sequences at {max(context, input_len)} tokens need "
-            f"{mem.kv_cache_bytes / gb:.1f} GB of KV cache per chip but only "
-            f"{free / gb:.1f} GB "
-            f"is free; max_batch is {mem.max_batch}"
+        physical = mem.capacity_bytes - mem.weights_bytes - mem.activations_bytes
+        if mem.kv_cache_bytes > physical:
+            raise SiliconomicsError(
+                f"batch: {batch} sequences at {max(context, input_len)} tokens need "
+                f"{mem.kv_cache_bytes / gb:.1f} GB of KV cache per chip but only "
+                f"{physical / gb:.1f} GB of the {mem.capacity_bytes / gb:.1f} GB is left "
+                f"after weights and activations; the largest batch that fits with the "
+                f"engine's reserve is {mem.max_batch}"
+            )
+        warnings = (
+            f"batch {batch} eats into the engine's memory reserve: "
+            f"{(mem.kv_cache_bytes - (physical - mem.overhead_bytes)) / gb:.1f} GB of its "
+            f"{mem.overhead_bytes / gb:.1f} GB per chip (the default reserve allows a "
+            f"batch of {mem.max_batch}); raise the engine's memory fraction to run it",
         )
     prefill = _phase(
         model,
@@ -201,5 +216,5 @@ def estimate(
     )
     decode = _phase(model, par, prec, hw, Group(per_replica / m, 1, context), 1.0, batch)
     return Estimate(
-        model.id, hw.chip.id, par, prec, batch, input_len, context, prefill, decode, mem
+        model.id, hw.chip.id, par, prec, batch, input_len, context, prefill, decode, mem, warnings
     )
