@@ -323,7 +323,11 @@ def catalog_show(id_: str, catalog: Catalog | None = None) -> dict[str, Any]:
 
 
 def validate(
-    catalog: Catalog | None = None, *, simulate: bool = True, training_throughput: bool = True
+    catalog: Catalog | None = None,
+    *,
+    simulate: bool = True,
+    training_throughput: bool = True,
+    data: Path | None = None,
 ) -> dict[str, Any]:
     """Predict every point of the validation set; errors by vendor, chip and phase. With
     ``simulate`` the serving simulator also predicts the MLPerf throughput rows; with
@@ -331,9 +335,13 @@ def validate(
     (stated and searched layouts, summary ``training_throughput``). Every inference
     throughput row is also predicted held out (method ``held-out``: the calibration fitted
     without its source's fold); ``summary["held_out"]`` has their median and p90 |error|
-    overall and by vendor, chip family, dense/MoE and scenario."""
+    overall and by vendor, chip family, dense/MoE and scenario. With ``data`` (a CSV of
+    the user's own measurements in the validation-row format, read strictly) those rows
+    are scored instead of the built-in set; the calibration saw none of them, so every
+    prediction is held out."""
     cat = catalog or builtin_catalog()
-    report = validation.run(cat, simulate=simulate, training_throughput=training_throughput)
+    rows = validation.read_measurements(data, cat) if data is not None else None
+    report = validation.run(cat, rows, simulate=simulate, training_throughput=training_throughput)
     points = [
         {
             "id": p.id,

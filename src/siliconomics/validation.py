@@ -22,6 +22,7 @@ with the reason, never dropped silently. Errors are (predicted / measured - 1).
 from __future__ import annotations
 
 import csv
+import io
 import math
 import statistics
 import zlib
@@ -34,8 +35,9 @@ from typing import Any, cast
 import yaml
 
 from siliconomics.catalog.dtypes import KVFormat, WeightFormat
+from siliconomics.catalog.files import read_text
 from siliconomics.catalog.loader import Catalog
-from siliconomics.errors import SiliconomicsError
+from siliconomics.errors import SiliconomicsError, unknown
 from siliconomics.perf import training as perf_training
 from siliconomics.perf.config import Parallelism, Precision, runs
 from siliconomics.perf.estimate import decode_step_s, prefill_s
@@ -680,6 +682,119 @@ def heldout_summary(points: list[Point], catalog: Catalog) -> dict[str, dict[str
         g: {"median_abs_error": mape(ps), "p90_abs_error": p90_abs(ps), "points": len(ps)}
         for g, ps in sorted(groups.items(), key=lambda kv: (kv[0] != "all", kv[0]))
     }
+
+
+#: Columns of a validation row (data/validation/inference.csv and ``validate --data``).
+REQUIRED_COLUMNS = ("id", "model", "hardware", "chips", "scenario", "metric", "value", "source")
+OPTIONAL_COLUMNS = (
+    "benchmark",
+    "input_len",
+    "output_len",
+    "concurrency",
+    "request_rate_per_s",
+    "weights_dtype",
+    "kv_dtype",
+    "tp",
+    "pp",
+    "ep",
+    "engine",
+    "date",
+    "notes",
+)
+SCENARIOS = ("offline", "server", "interactive", "fixed")
+METRICS = (THROUGHPUT, "ttft_s", "tpot_s")
+MAX_MEASUREMENT_ROWS = 10_000
+
+
+def read_measurements(path: Path, catalog: Catalog) -> list[dict[str, str]]:
+    """A user's own measurements in the validation-row format (README, "Bring your own
+    measurements"), checked strictly: every problem is one error naming the file, the line
+    and the column. Blank optional cells mean "not stated" (the model searches what a
+    blank leaves open, as for the built-in rows); ``benchmark`` defaults to ``user``."""
+    text = read_text(path, what="measurements CSV")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    where = f"data: {path}"
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise SiliconomicsError(
+                f"{where} is empty; expected a header with {', '.join(REQUIRED_COLUMNS)}"
+            )
+        names = [h.strip() for h in header]
+        allowed = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+        for n in names:
+            if n not in allowed:
+                raise unknown(f"{where} line 1: column", n, allowed)
+        if len(set(names)) != len(names):
+            raise SiliconomicsError(f"{where} line 1: a column is named twice")
+        missing = [c for c in REQUIRED_COLUMNS if c not in names]
+        if missing:
+            raise SiliconomicsError(f"{where} line 1: missing column(s) {', '.join(missing)}")
+        rows: list[dict[str, str]] = []
+        seen: set[str] = set()
+        for cells in reader:
+            line = reader.line_num
+            if not cells or all(not c.strip() for c in cells):
+                continue
+            if len(cells) != len(names):
+                raise SiliconomicsError(
+                    f"{where} line {line}: {len(cells)} fields, expected {len(names)}"
+                )
+            if len(rows) >= MAX_MEASUREMENT_ROWS:
+                raise SiliconomicsError(f"{where}: more than {MAX_MEASUREMENT_ROWS} rows")
+            row = {c: "" for c in OPTIONAL_COLUMNS}
+            row.update({n: c.strip() for n, c in zip(names, cells, strict=True)})
+            row["benchmark"] = row["benchmark"] or "user"
+            _check_row(row, f"{where} line {line}", catalog, seen)
+            rows.append(row)
+    except csv.Error as exc:
+        raise SiliconomicsError(f"{where} line {reader.line_num}: malformed CSV: {exc}") from None
+    if not rows:
+        raise SiliconomicsError(f"{where} has a header but no rows")
+    return rows
+
+
+def _check_row(row: dict[str, str], at: str, catalog: Catalog, seen: set[str]) -> None:
+    def bad(col: str, why: str) -> SiliconomicsError:
+        return SiliconomicsError(f"{at} column {col}: {row[col]!r} {why}")
+
+    for col in REQUIRED_COLUMNS:
+        if not row[col]:
+            raise SiliconomicsError(f"{at} column {col}: empty; it is required")
+    if row["id"] in seen:
+        raise bad("id", "is used by an earlier row; ids must be unique")
+    seen.add(row["id"])
+    if row["model"] not in catalog.models:
+        raise unknown(f"{at} column model", row["model"], catalog.models)
+    if row["hardware"] not in catalog.accelerators:
+        raise unknown(f"{at} column hardware", row["hardware"], catalog.accelerators)
+    if row["scenario"] not in SCENARIOS:
+        raise unknown(f"{at} column scenario", row["scenario"], SCENARIOS)
+    if row["metric"] not in METRICS:
+        raise unknown(f"{at} column metric", row["metric"], METRICS)
+    ints = ("chips", "input_len", "output_len", "concurrency", "tp", "pp", "ep")
+    for col in ints:
+        if row[col] and not (row[col].isdigit() and int(row[col]) >= 1):
+            raise bad(col, "is not a positive whole number")
+    for col in ("value", "request_rate_per_s"):
+        if row[col]:
+            try:
+                v = float(row[col])
+            except ValueError:
+                raise bad(col, "is not a number") from None
+            if not (math.isfinite(v) and v > 0):
+                raise bad(col, "must be a positive finite number")
+    formats = {"weights_dtype": WeightFormat, "kv_dtype": KVFormat}
+    for col, kind in formats.items():
+        if row[col] and row[col] != "fp16" and row[col] not in {f.value for f in kind}:
+            raise unknown(f"{at} column {col}", row[col], [*(f.value for f in kind), "fp16"])
+    if row["tp"] and int(row["chips"]) % int(row["tp"]):
+        raise bad("tp", f"does not divide chips={row['chips']}")
+    if not row["benchmark"].startswith("mlperf") and not (row["input_len"] and row["output_len"]):
+        raise SiliconomicsError(
+            f"{at} columns input_len, output_len: required unless the benchmark is an MLPerf "
+            "round whose dataset lengths are known (benchmark mlperf-...)"
+        )
 
 
 def is_train(row_id: str) -> bool:

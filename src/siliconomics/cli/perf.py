@@ -132,13 +132,18 @@ def validate(
     simulate: Annotated[
         bool, typer.Option(help="Also run the serving simulator on the MLPerf rows (~20 s)")
     ] = True,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Score your own measurements (CSV in the validation-row format)"),
+    ] = None,
     as_json: JsonOpt = False,
     catalog: CatalogOpt = None,
 ) -> None:
-    """Predict every published measurement of the validation set and print the errors."""
+    """Predict every published measurement of the validation set (or of --data) and print
+    the errors, held out (k-fold by source) and in-sample."""
     if write is not None:
         check_file(write, "write", force=force)  # before the work, not after it
-    r = api.validate(api.get_catalog(catalog), simulate=simulate)
+    r = api.validate(api.get_catalog(catalog), simulate=simulate, data=data)
     if as_json:
         emit_json(r)
     else:
