@@ -43,6 +43,7 @@ from siliconomics.perf.config import PrecisionPolicy
 from siliconomics.perf.resolve import (
     is_validated,
     resolve_parallelism,
+    with_engine,
 )
 from siliconomics.perf.resolve import resolve_chip as _resolve_chip
 from siliconomics.perf.resolve import resolve_hardware as _resolve_hardware
@@ -157,12 +158,16 @@ def estimate(
     weights: str | None = None,
     kv: str | None = None,
     catalog: Catalog | None = None,
+    engine: str | None = None,
 ) -> dict[str, Any]:
     """Prefill and decode estimate for one configuration (the ``estimate`` command). The
-    formats default to the production precision policy (perf.config.PrecisionPolicy)."""
+    formats default to the production precision policy (perf.config.PrecisionPolicy).
+    ``engine`` (trtllm, vllm, sglang, pytorch) defaults to the engine the chip family was
+    calibrated on (catalog/engines.py); another engine is reported as not validated."""
     cat = catalog or builtin_catalog()
     arch = _resolve_model(model, cat)
     hw, _ = _resolve_hardware(hardware, cat)
+    hw, engine_used, engine_ok = with_engine(hw, engine)
     par = resolve_parallelism(chips, tp, pp, ep)
     prec = _one_precision(arch, hw, weights, kv)
     e = perf_estimate(
@@ -190,12 +195,14 @@ def estimate(
         "prefill_tokens_per_s": e.prefill.tokens_per_s,
         "decode_tokens_per_s": e.decode.tokens_per_s,
         "max_batch": e.memory.max_batch,
+        "warnings": list(e.warnings),
         "memory_bytes": e.memory.as_dict(),
         "bound": {"prefill": e.prefill.bound, "decode": e.decode.bound},
         "breakdown": {"prefill": e.prefill.breakdown(), "decode": e.decode.breakdown()},
         "calibration": hw.calibration.id,
-        "validated": is_validated(hw.chip, cat),
-        "warnings": list(e.warnings),
+        "engine": engine_used,
+        "engine_validated": engine_ok,
+        "validated": is_validated(hw.chip, cat) and engine_ok,
         "parameters": param_summary(arch),
     }
 
@@ -360,6 +367,7 @@ def validate(
             "skipped": p.skipped,
             "source": p.source,
             "method": p.method,
+            "engine": p.engine,
             "held_out": p.method == validation.HELD_OUT,
         }
         for p in report.points
@@ -441,15 +449,18 @@ def throughput(
     frontier_points: int = 10,
     seed: int = 0,
     catalog: Catalog | None = None,
+    engine: str | None = None,
 ) -> dict[str, Any]:
     """Best serving configuration (parallelism, batch cap, aggregated vs disaggregated) by
     simulation, with and without p99 TTFT/TPOT limits, and the throughput-vs-interactivity
     frontier. Keys ``output_tokens_per_s`` and ``parallelism`` at the top level repeat
     ``best`` (no SLA) for the command-line contract; ``best_sla`` is None when no limit
-    was given or none is met (``sla_met`` says which)."""
+    was given or none is met (``sla_met`` says which). ``engine`` as in :func:`estimate`:
+    an engine other than the family's gets its scheduler cap and the prior's interval."""
     cat = catalog or builtin_catalog()
     arch = _resolve_model(model, cat)
     hw, _ = _resolve_hardware(hardware, cat)
+    hw, engine_used, engine_ok = with_engine(hw, engine)
     q = question(
         input_len=input_len,
         output_len=output_len,
@@ -476,7 +487,7 @@ def throughput(
         sla=q.sla,
         layout=q.layout,
         errors=error_model(cat),
-        validated=is_validated(hw.chip, cat),
+        validated=is_validated(hw.chip, cat) and engine_ok,
         hardware_name=hardware,
         frontier_points=frontier_points,
         seed=seed,
@@ -487,6 +498,8 @@ def throughput(
         "hardware": hardware,
         "chips": r.best.chips,
         "question": _question_dict(q),
+        "engine": engine_used,
+        "engine_validated": engine_ok,
         "input_tokens_mean": r.best.input_tokens_mean,
         "output_tokens_mean": r.best.output_tokens_mean,
         "ttft_p99_limit_s": q.sla.ttft_p99_s,

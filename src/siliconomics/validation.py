@@ -35,6 +35,7 @@ from typing import Any, cast
 import yaml
 
 from siliconomics.catalog.dtypes import KVFormat, WeightFormat
+from siliconomics.catalog.engines import engine_label
 from siliconomics.catalog.files import read_text
 from siliconomics.catalog.loader import Catalog
 from siliconomics.errors import SiliconomicsError, unknown
@@ -79,6 +80,8 @@ class Point:
     config: str = ""
     skipped: str = ""
     method: str = "analytic"
+    #: Serving engine of the measurement (catalog.engines.engine_label of the row's text).
+    engine: str = ""
 
     @property
     def error(self) -> float | None:
@@ -448,6 +451,7 @@ def run(
             metric=row["metric"],
             measured=float(row["value"]),
             source=row["source"],
+            engine=engine_label(row.get("engine", "")),
         )
         try:
             value, config, skipped = predict_row(row, catalog, workloads)
@@ -669,7 +673,7 @@ def p90_abs(points: list[Point]) -> float:
 
 def heldout_summary(points: list[Point], catalog: Catalog) -> dict[str, dict[str, float]]:
     """Median and p90 |error| of the held-out throughput predictions, overall and by vendor,
-    chip family, dense/MoE, scenario and engine."""
+    chip family, dense/MoE, scenario and serving engine."""
     scored = [p for p in points if p.method == HELD_OUT and p.error is not None]
     groups: dict[str, list[Point]] = defaultdict(list)
     for p in scored:
@@ -678,6 +682,7 @@ def heldout_summary(points: list[Point], catalog: Catalog) -> dict[str, dict[str
         groups[f"family {_family(catalog, p.hardware)}"].append(p)
         groups[f"kind {_kind(catalog, p.model)}"].append(p)
         groups[f"scenario {p.scenario}"].append(p)
+        groups[f"engine {p.engine}"].append(p)
     return {
         g: {"median_abs_error": mape(ps), "p90_abs_error": p90_abs(ps), "points": len(ps)}
         for g, ps in sorted(groups.items(), key=lambda kv: (kv[0] != "all", kv[0]))

@@ -393,6 +393,7 @@ class _Builder:
             method=CalibrationMethod(f.method),
             description=f.description,
             provenance=prov,
+            engine=f.engine,
             **values,
         )
 

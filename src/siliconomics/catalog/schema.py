@@ -254,4 +254,6 @@ class CalibrationFile(Strict):
     id: Id
     description: str
     method: Literal["literature", "fitted", "prior"]
+    # The serving engine the family's measurements were taken with (catalog/engines.py).
+    engine: Literal["trtllm", "vllm", "sglang", "pytorch"] | None = None
     parameters: CalibrationParams

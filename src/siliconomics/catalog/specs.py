@@ -289,6 +289,8 @@ class Calibration:
     provenance: Mapping[str, Provenance] = field(default_factory=dict)
     #: Large-GEMM efficiency of training steps (perf.training); None: use gemm_efficiency.
     training_gemm_efficiency: float | None = None
+    #: The serving engine the family was fitted on (catalog/engines.py); None for the prior.
+    engine: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "method", CalibrationMethod(self.method))

@@ -51,6 +51,13 @@ def estimate(
         str | None, typer.Option(help="bf16 | fp8 | fp4 | int4 (default: checkpoint)")
     ] = None,
     kv: Annotated[str | None, typer.Option(help="bf16 | fp8")] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            help="trtllm | vllm | sglang | pytorch (default: the engine the chip family was "
+            "calibrated on: trtllm for NVIDIA, vllm for AMD and AWS, pytorch for Intel Gaudi)"
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     catalog: CatalogOpt = None,
 ) -> None:
@@ -68,6 +75,7 @@ def estimate(
         weights=weights,
         kv=kv,
         catalog=api.get_catalog(catalog),
+        engine=engine,
     )
     if as_json:
         emit_json(r)
@@ -80,7 +88,10 @@ def render_estimate(r: dict[str, Any]) -> None:
     for w in r.get("warnings", []):
         err.print(f"warning: {w}")
     out.print(
-        f"[bold]{r['model']}[/bold] on {r['chips']} x {r['accelerator']}  "
+        f"[bold]{r['model']}[/bold] on {r['chips']} x {r['accelerator']} "
+        f"under {r.get('engine') or 'no fitted engine'}"
+        + ("" if r.get("engine_validated", True) else " (unvalidated engine)")
+        + "  "
         f"(tp={p['tp']} pp={p['pp']} ep={p['ep']} dp={p['dp']}, "
         f"weights {r['weights']}, kv {r['kv']})"
     )
@@ -287,6 +298,13 @@ def throughput(
     force: Annotated[
         bool, typer.Option(help="Replace the --frontier-out file if it exists")
     ] = False,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            help="trtllm | vllm | sglang | pytorch (default: the engine the chip family was "
+            "calibrated on: trtllm for NVIDIA, vllm for AMD and AWS, pytorch for Intel Gaudi)"
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     catalog: CatalogOpt = None,
 ) -> None:
@@ -313,6 +331,7 @@ def throughput(
         max_batch=max_batch,
         mode=mode,
         catalog=api.get_catalog(catalog),
+        engine=engine,
     )
     if frontier_out is not None:
         write_frontier(frontier_out, r, force=force)
@@ -364,7 +383,12 @@ def throughput(
     out.print(
         f"interval: {iv['coverage']:.0%} from held-out validation residuals of group "
         f"{iv['group']} ({iv['points']} points)"
-        + ("" if b["validated"] else "; UNVALIDATED: no measurements of this chip family")
+        + (
+            ""
+            if b["validated"]
+            else "; UNVALIDATED: no measurements of this chip family"
+            + ("" if r.get("engine_validated", True) else f" under {r.get('engine')}")
+        )
     )
     out.print(
         f"{r['candidates_evaluated']} candidates rated analytically, "

@@ -8,8 +8,10 @@ so a spec means the same thing in every command.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+from siliconomics.catalog.engines import MAX_BATCH_SEQUENCES, Engine
 from siliconomics.catalog.hf_config import load_config_file, parse_hf_config
 from siliconomics.catalog.loader import Catalog, load_accelerator_file
 from siliconomics.catalog.specs import Accelerator, ModelArch, System
@@ -81,3 +83,23 @@ def is_validated(chip: Accelerator, catalog: Catalog) -> bool:
     (its calibration's method is "fitted"); a chip on the prior is unvalidated. Takes the
     chip, not its id, so a chip read from a file with a new id keeps the family it names."""
     return catalog.calibration_status(chip) == "fitted"
+
+
+def with_engine(hw: Hardware, engine: str | None) -> tuple[Hardware, str | None, bool]:
+    """(hardware as run under ``engine``, the engine used, whether the family's calibration
+    was fitted on that engine). ``None`` means the family's own engine (the default). Another
+    engine gets its sourced scheduler cap (catalog/engines.py) and is not validated: the
+    caller widens the interval to the prior."""
+    fitted = hw.calibration.engine
+    if engine is None:
+        return hw, fitted, True
+    try:
+        e = Engine(engine)
+    except ValueError:
+        raise unknown("engine", engine, [x.value for x in Engine]) from None
+    if e.value == fitted:
+        return hw, fitted, True
+    cap = MAX_BATCH_SEQUENCES.get(e)
+    if cap is not None:
+        hw = replace(hw, calibration=replace(hw.calibration, max_batch_sequences=cap[0]))
+    return hw, e.value, False
