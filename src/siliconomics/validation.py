@@ -665,12 +665,6 @@ def heldout_points(
     return out
 
 
-def p90_abs(points: list[Point]) -> float:
-    """90th percentile of |error|, nearest rank (the ceil(0.9 n)-th smallest)."""
-    errs = sorted(abs(p.error) for p in points if p.error is not None)
-    return errs[min(len(errs) - 1, math.ceil(0.9 * len(errs)) - 1)]
-
-
 def heldout_summary(points: list[Point], catalog: Catalog) -> dict[str, dict[str, float]]:
     """Median and p90 |error| of the held-out throughput predictions, overall and by vendor,
     chip family, dense/MoE, scenario and serving engine."""
@@ -684,7 +678,7 @@ def heldout_summary(points: list[Point], catalog: Catalog) -> dict[str, dict[str
         groups[f"scenario {p.scenario}"].append(p)
         groups[f"engine {p.engine}"].append(p)
     return {
-        g: {"median_abs_error": mape(ps), "p90_abs_error": p90_abs(ps), "points": len(ps)}
+        g: {"median_abs_error": mape(ps), "p90_abs_error": p90(ps), "points": len(ps)}
         for g, ps in sorted(groups.items(), key=lambda kv: (kv[0] != "all", kv[0]))
     }
 

@@ -10,8 +10,9 @@ at coverage 1 - alpha for a new prediction y_hat of the same group is::
     lo = floor((n + 1) · alpha/2),   hi = ceil((n + 1) · (1 - alpha/2))   (1-based ranks)
 
 clipped to the smallest and largest residual (so a small group gets its full range, a
-wide interval, rather than a made-up tail). The residuals are those of held-out rows only
-(rows the calibration was not fitted on), so the interval measures prediction, not fit.
+wide interval, rather than a made-up tail). The residuals are held out: each row predicted by
+the calibration fitted without any row of its source (k-fold by source,
+``validation.heldout_points``), so the interval measures prediction, not fit.
 
 Groups are vendor x model kind (dense or MoE), falling back to the vendor and then to all
 points when a group has fewer than ``MIN_POINTS``. A chip whose efficiencies are the
