@@ -36,7 +36,7 @@ from siliconomics.market import model as market_model
 from siliconomics.market import summary as market_report
 from siliconomics.market.calendar import parse_as_of
 from siliconomics.market.scenario import load_families, load_scenario, scenario_names
-from siliconomics.perf import Parallelism, Precision
+from siliconomics.perf import Parallelism, Precision, microbench, microbench_run
 from siliconomics.perf import estimate as perf_estimate
 from siliconomics.perf import training as perf_training
 from siliconomics.perf.config import PrecisionPolicy
@@ -1618,3 +1618,42 @@ def market_backtest(
 def market_scenarios(catalog: Catalog | None = None) -> list[str]:
     """The scenario names the built-in and overlay folders hold."""
     return sorted(scenario_names(catalog or builtin_catalog()))
+
+
+# --- issue 11: calibrate the model on the user's own accelerator ------------------------
+
+
+def calibrate(
+    hardware: str, record: Path | None = None, catalog: Catalog | None = None
+) -> dict[str, Any]:
+    """Efficiencies measured by microbenchmarks (perf.microbench) and the ``--catalog``
+    overlay that applies them: from a recorded file, or (``record`` None) by running the
+    benchmarks on the local device (PyTorch, the ``[gpu]`` extra). Returns the measured and
+    the family's values, the record, and ``files`` (overlay path -> text) for the caller to
+    write."""
+    cat = catalog or builtin_catalog()
+    chip, _ = _resolve_chip(hardware, cat)
+    if record is not None:
+        rec, raw = microbench.read_record(record)
+    else:
+        raw = microbench_run.run(chip.id)
+        rec = microbench.parse_record(raw, "record: local run")
+    if rec.hardware != chip.id:
+        raise SiliconomicsError(
+            f"hardware: the record is of {rec.hardware}, not {chip.id}; pass --hardware "
+            f"{rec.hardware}"
+        )
+    family = cat.calibration_for(chip)
+    measured = microbench.efficiencies(rec, cat)
+    source_id = f"CAL-{chip.id}-{rec.date}"
+    return {
+        "hardware": chip.id,
+        "device": rec.device,
+        "date": rec.date,
+        "family": family.id,
+        "parameters": {
+            k: {"family": getattr(family, k), "measured": v} for k, v in measured.items()
+        },
+        "record": raw,
+        "files": microbench.overlay(rec, cat, source_id),
+    }

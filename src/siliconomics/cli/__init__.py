@@ -14,6 +14,7 @@ from siliconomics.cli.common import app
 COMMAND_MODULES = (
     "catalog",
     "perf",
+    "calibrate",
     "econ",
     "business",
     "datacenter",
