@@ -504,3 +504,25 @@ def test_a_trace_of_one_token_answers_has_no_tpot_and_says_null(tmp_path):
     assert d["summary"]["tpot_s"] == {"p50": None, "p90": None, "p99": None, "mean": None}
     assert d["summary"]["output_tokens_per_s_per_user"] is None
     assert d["summary"]["requests"] == 1
+
+
+def test_train_on_an_absurd_chip_count_is_refused_at_once():
+    """18,014,398,509,481,983 chips once took ~10 s in the divisor scan of the search."""
+    import time
+
+    start = time.perf_counter()
+    refused(
+        "train",
+        "--model",
+        M,
+        "--hardware",
+        H,
+        "--chips",
+        "18014398509481983",
+        "--seq-len",
+        "2048",
+        "--global-batch-tokens",
+        "262144",
+        message="chips: must be an integer from 1 to 10,000,000",
+    )
+    assert time.perf_counter() - start < 2.0

@@ -773,6 +773,11 @@ def predict(
 # --- layout search -------------------------------------------------------------------
 
 
+#: The largest cluster the search takes: ten times the largest announced (~1M accelerators).
+#: Beyond it the divisor scan (O(sqrt n)) takes seconds, for a question no cluster asks.
+MAX_TRAINING_CHIPS = 10_000_000
+
+
 def _divisors(n: int) -> list[int]:
     small = [d for d in range(1, int(n**0.5) + 1) if n % d == 0]
     return sorted(set(small + [n // d for d in small]))
@@ -835,8 +840,10 @@ def search(
     and recomputation are evaluated at once as numpy arrays. ``fixed`` pins any of the
     layout's fields (``tp``, ``pp``, ``micro_batch``, ``recompute``, ...).
     """
-    if not isinstance(chips, int) or chips < 1:
-        raise SiliconomicsError(f"chips: must be a positive integer, got {chips!r}")
+    if not isinstance(chips, int) or not 1 <= chips <= MAX_TRAINING_CHIPS:
+        raise SiliconomicsError(
+            f"chips: must be an integer from 1 to {MAX_TRAINING_CHIPS:,}, got {chips!r}"
+        )
     job = _job(model, hw, seq_len, global_batch_tokens, precision)
     fixed = {k: v for k, v in (fixed or {}).items() if v is not None}
     seqs = job.global_batch_tokens / seq_len
