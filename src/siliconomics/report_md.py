@@ -15,6 +15,10 @@ def accuracy_markdown(r: dict[str, Any]) -> str:
         "do not edit by hand.",
         "Error = predicted / measured - 1. The validation set and its sources are in",
         "`src/siliconomics/data/validation/` (method: `siliconomics.validation`).",
+        "Accuracy of the other layers is scored where they live: the market chain's backtest",
+        "(1-4 quarters ahead) in docs/market.md, the rental price path's backtest in",
+        "docs/business.md, the datacenter planner against NVIDIA's SuperPOD tables in",
+        "docs/datacenter.md, and bad-input handling in docs/reliability.md.",
         "",
     ]
     held = s.get("held_out") or {}
