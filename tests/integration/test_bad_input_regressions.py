@@ -526,3 +526,15 @@ def test_train_on_an_absurd_chip_count_is_refused_at_once():
         message="chips: must be an integer from 1 to 10,000,000",
     )
     assert time.perf_counter() - start < 2.0
+
+
+def test_ctrl_c_is_one_line_and_status_2(monkeypatch):
+    """typer turns a KeyboardInterrupt that reaches it into a silent status 130; the
+    command's own handler says so in one line, status 2."""
+    from siliconomics import api
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api, "tco", interrupted)
+    refused("tco", "--hardware", H, message="interrupted; nothing was written")

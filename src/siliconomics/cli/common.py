@@ -158,7 +158,12 @@ def user_errors(fn: F) -> F:
                 if isinstance(v, float) and not math.isfinite(v):
                     option = "--" + name.replace("_", "-")
                     raise SiliconomicsError(f"{option}: must be a finite number, got {v}")
-        return fn(*args, **kwargs)
+        try:
+            return fn(*args, **kwargs)
+        except KeyboardInterrupt:
+            # Here, inside the command: typer turns a KeyboardInterrupt that reaches it into
+            # a silent exit status 130, before OneLineErrors could say anything.
+            fail("interrupted; nothing was written after the interruption")
 
     return wrapper  # type: ignore[return-value]
 

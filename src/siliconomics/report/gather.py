@@ -16,7 +16,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -368,7 +368,7 @@ def _prefetch(data: ReportData, jobs: int | None, progress: Progress | None) -> 
     _WORKER_CATALOG[:] = [data.catalog]
     pool = multiprocessing.get_context("fork").Pool(n, initializer=_ignore_interrupts)
     try:
-        for group_key, entries, answers in pool.imap_unordered(_work, plan):
+        for group_key, entries, answers in _as_completed(pool.imap_unordered(_work, plan)):
             operating.remember(entries)
             data.prefetched.update(answers)
             if progress is not None:
@@ -381,6 +381,27 @@ def _prefetch(data: ReportData, jobs: int | None, progress: Progress | None) -> 
     finally:
         pool.join()
         _WORKER_CATALOG.clear()
+
+
+#: How often the main thread wakes while it waits for a worker's answer.
+_POLL_S = 0.25
+
+
+def _as_completed(results: Any) -> Iterator[Any]:
+    """The pool's answers as they come, waiting in short slices.
+
+    Ctrl-C reaches a process as SIGINT, which the kernel may hand to any of its threads (the
+    pool's and rich's included); a main thread blocked without a timeout would not wake to
+    raise KeyboardInterrupt until the next answer came, which can take seconds. A timed wait
+    lets Python act on the signal within ``_POLL_S``.
+    """
+    while True:
+        try:
+            yield results.next(timeout=_POLL_S)
+        except multiprocessing.TimeoutError:
+            continue
+        except StopIteration:
+            return
 
 
 def prefetch_count(scenario: Scenario, catalog: Catalog, jobs: int | None = None) -> int:
